@@ -1,0 +1,139 @@
+"""Admin for every model, usable by committee staff: each sees only their own institution's records."""
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import access
+from .models import EvidenceFile, Institution, OrgUnit, Phase, Plan, Profile, Stage, Task, TaskParty, TaskUpdate
+
+
+class InstitutionScopedAdmin(SimpleHistoryAdmin):
+    """Limits the change list and every object page to the user's institution (administrators see all)."""
+
+    institution_path: str = "institution"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if access.is_admin(request.user):
+            return queryset
+        return queryset.filter(**{f"{self.institution_path}__in": access.institutions_visible_to(request.user)})
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "code"]
+    search_fields = ["name", "short_name", "code"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return access.institutions_visible_to(request.user)
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(InstitutionScopedAdmin):
+    list_display = ["name", "kind", "institution", "parent", "order"]
+    list_filter = ["kind", "institution"]
+    search_fields = ["name", "short_name"]
+    list_select_related = ["institution", "parent"]
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Plan)
+class PlanAdmin(InstitutionScopedAdmin):
+    list_display = ["title", "institution", "document_number", "issued_on"]
+    list_filter = ["institution"]
+    search_fields = ["title", "document_number"]
+    inlines = [PhaseInline]
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Phase)
+class PhaseAdmin(InstitutionScopedAdmin):
+    institution_path = "plan__institution"
+    list_display = ["__str__", "plan", "start_date", "end_date"]
+    list_filter = ["plan__institution"]
+    search_fields = ["name"]
+    inlines = [StageInline]
+
+
+class TaskInline(admin.StackedInline):
+    model = Task
+    extra = 0
+    show_change_link = True
+    fields = ["order", "number", "title", "text", "start_date", "due_date"]
+
+
+@admin.register(Stage)
+class StageAdmin(InstitutionScopedAdmin):
+    institution_path = "phase__plan__institution"
+    list_display = ["__str__", "phase", "start_date", "end_date"]
+    list_filter = ["phase__plan__institution"]
+    search_fields = ["goal"]
+    inlines = [TaskInline]
+
+
+class TaskPartyInline(admin.TabularInline):
+    model = TaskParty
+    extra = 0
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(Task)
+class TaskAdmin(InstitutionScopedAdmin):
+    institution_path = "stage__phase__plan__institution"
+    list_display = ["number", "title", "stage", "status", "progress", "due_date", "done_on"]
+    list_filter = ["status", "stage__phase__plan__institution", "stage__phase"]
+    search_fields = ["number", "title", "text"]
+    list_select_related = ["stage__phase__plan"]
+    readonly_fields = ["version"]
+    inlines = [TaskPartyInline]
+
+    def save_model(self, request: HttpRequest, obj: Task, form, change: bool) -> None:
+        # An admin edit is a change like any other: forms loaded before it must see a newer version.
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+
+class EvidenceInline(admin.TabularInline):
+    model = EvidenceFile
+    extra = 0
+    readonly_fields = ["original_name", "size", "kind", "uploaded_by", "uploaded_at"]
+    fields = readonly_fields
+
+
+@admin.register(TaskUpdate)
+class TaskUpdateAdmin(InstitutionScopedAdmin):
+    institution_path = "task__stage__phase__plan__institution"
+    list_display = ["task", "date", "author", "status", "progress"]
+    list_filter = ["status", "task__stage__phase__plan__institution"]
+    search_fields = ["note", "task__title"]
+    list_select_related = ["task__stage__phase__plan", "author"]
+    inlines = [EvidenceInline]
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(InstitutionScopedAdmin):
+    institution_path = "update__task__stage__phase__plan__institution"
+    list_display = ["original_name", "kind", "size", "uploaded_by", "uploaded_at"]
+    search_fields = ["original_name"]
+    list_filter = ["kind"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(InstitutionScopedAdmin):
+    list_display = ["user", "role", "institution", "unit"]
+    list_filter = ["role", "institution"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "institution", "unit"]

@@ -1,0 +1,118 @@
+"""Demo data for trying the portal: plausible units, one account per role, and some progress.
+
+Never part of the seed fixtures. Every row is made through the same services users call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from . import services
+from .models import Institution, OrgUnit, Profile, Task
+
+DEMO_PASSWORD = "demo12345"
+
+COLLEGES = {
+    "cumt": ["矿业工程学院", "安全工程学院", "力学与土木工程学院", "机电工程学院", "信息与控制工程学院",
+             "资源与地球科学学院", "化工学院", "计算机科学与技术学院", "经济管理学院", "马克思主义学院"],
+    "suda": ["文学院", "社会学院", "数学科学学院", "物理科学与技术学院", "材料与化学化工学部",
+             "医学部", "计算机科学与技术学院", "东吴商学院"],
+}
+MEMBER_UNITS = ["组织部", "宣传部", "学生工作处", "离退休工作处", "团委", "工会", "妇委会", "教务处"]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    name: str
+    role: str
+    institution: str | None
+    unit: str | None = None
+
+
+ACCOUNTS = [
+    DemoAccount("admin", "系统管理员", Profile.Role.ADMIN, None),
+    DemoAccount("staff", "王建国", Profile.Role.STAFF, "cumt"),
+    DemoAccount("secretary", "李秀英", Profile.Role.SECRETARY, "cumt", "机电工程学院"),
+    DemoAccount("liaison", "张卫东", Profile.Role.LIAISON, "cumt", "离退休工作处"),
+    DemoAccount("leader", "陈志强", Profile.Role.LEADER, "cumt"),
+    DemoAccount("suda_staff", "周文华", Profile.Role.STAFF, "suda"),
+]
+
+# Minimal valid one-page PDF, so the demo's evidence opens in any reader.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def ensure_units(institution: Institution) -> None:
+    """Colleges and member units under the institution's school committee, made once."""
+    committee = institution.units.filter(kind=OrgUnit.Kind.SCHOOL_COMMITTEE).first()
+    for order, name in enumerate(COLLEGES[institution.code], start=1):
+        OrgUnit.objects.get_or_create(
+            institution=institution, name=name,
+            defaults={"kind": OrgUnit.Kind.COLLEGE, "order": order, "parent": committee},
+        )
+    for order, name in enumerate(MEMBER_UNITS, start=1):
+        OrgUnit.objects.get_or_create(
+            institution=institution, name=name,
+            defaults={"kind": OrgUnit.Kind.MEMBER_UNIT, "order": order, "parent": committee},
+        )
+
+
+def ensure_accounts() -> list[DemoAccount]:
+    User = get_user_model()
+    for account in ACCOUNTS:
+        user, created = User.objects.get_or_create(username=account.username)
+        if created:
+            user.first_name = account.name
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        institution = Institution.objects.get(code=account.institution) if account.institution else None
+        unit = OrgUnit.objects.get(institution=institution, name=account.unit) if account.unit else None
+        services.profile_assign_role(user=user, role=account.role, institution=institution, unit=unit)
+    return ACCOUNTS
+
+
+# (institution, phase order, task number) → list of (date, status, progress, note, with evidence)
+PROGRESS = {
+    ("cumt", 1, "1"): [(dt.date(2019, 6, 20), "done", 100, "党委常委会专题研究关工委优质化建设规划和部署。", True)],
+    ("cumt", 1, "2"): [(dt.date(2019, 4, 10), "in_progress", 50, "召开校关工委常务工作组会议，专题学习《意见》。", False),
+                       (dt.date(2019, 7, 5), "done", 100, "召开校关工委2019年度工作会议，传达《意见》精神；实施意见起草完成。", True)],
+    ("cumt", 1, "4"): [(dt.date(2020, 10, 28), "in_progress", 60, "举办2020年关工委骨干人员培训班，86人参加。", True)],
+    ("cumt", 1, "7"): [(dt.date(2021, 5, 12), "in_progress", 40, "完成资源特长菜单和需求菜单调研，11个校级平台按三有三化自查。", False)],
+    ("cumt", 2, "15"): [(dt.date(2021, 11, 18), "in_progress", 50, "邀请省高校关工委专家作优质化建设辅导报告。", False)],
+    ("cumt", 2, "17"): [(dt.date(2021, 12, 20), "in_progress", 30, "已有6个二级关工委提交对标找差材料和整改方案。", False)],
+    ("suda", 1, "1"): [(dt.date(2019, 11, 10), "done", 100, "校院两级关工委工作团队集中学习研讨两次。", True)],
+    ("suda", 2, "3"): [(dt.date(2020, 6, 30), "in_progress", 45, "讲师团、督导员队伍完成调整，各学院开始统计参与率。", False)],
+}
+
+
+@transaction.atomic
+def seed_demo() -> list[DemoAccount]:
+    """Create the demo units, accounts and progress; a second run changes nothing."""
+    for institution in Institution.objects.filter(code__in=COLLEGES):
+        ensure_units(institution)
+    accounts = ensure_accounts()
+    User = get_user_model()
+    reporters = {"cumt": User.objects.get(username="staff"), "suda": User.objects.get(username="suda_staff")}
+    for (code, phase_order, number), entries in PROGRESS.items():
+        task = Task.objects.filter(
+            stage__phase__plan__institution__code=code, stage__phase__order=phase_order, number=number,
+        ).with_schedule().first()
+        if task is None or task.updates.exists():
+            continue
+        for day, status, progress, note, with_evidence in entries:
+            task.refresh_from_db()
+            files = [SimpleUploadedFile(f"{task.title[:20]}佐证材料.pdf", DEMO_PDF, "application/pdf")] if with_evidence else []
+            services.task_add_update(
+                actor=reporters[code], task=task, loaded_version=task.version, date=day, note=note,
+                status=status, progress=progress, files=files,
+            )
+    return accounts
