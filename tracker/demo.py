@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from . import services
-from .models import Institution, OrgUnit, Profile, Task
+from .models import Institution, OrgUnit, Profile, Task, TaskParty
 
 DEMO_PASSWORD = "demo12345"
 
@@ -94,11 +94,24 @@ PROGRESS = {
 }
 
 
+# Demo assignments of named member units to seed tasks: (institution, task number, unit, role).
+NAMED_PARTIES = [("cumt", "11", "离退休工作处", TaskParty.Role.LEAD), ("cumt", "4", "离退休工作处", TaskParty.Role.COOPERATING)]
+
+
+def ensure_named_parties() -> None:
+    for code, number, unit_name, role in NAMED_PARTIES:
+        unit = OrgUnit.objects.get(institution__code=code, name=unit_name)
+        task = Task.objects.filter(stage__phase__plan__institution__code=code, number=number).first()
+        if task is not None:
+            TaskParty.objects.get_or_create(task=task, role=role, unit=unit, defaults={"kind": unit.kind})
+
+
 @transaction.atomic
 def seed_demo() -> list[DemoAccount]:
     """Create the demo units, accounts and progress; a second run changes nothing."""
     for institution in Institution.objects.filter(code__in=COLLEGES):
         ensure_units(institution)
+    ensure_named_parties()
     accounts = ensure_accounts()
     User = get_user_model()
     reporters = {"cumt": User.objects.get(username="staff"), "suda": User.objects.get(username="suda_staff")}

@@ -41,7 +41,7 @@ class TaskUpdateForm(forms.Form):
     """A dated progress report on a task; status and progress only for those who steer the task."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     status = forms.ChoiceField(label=_("Status"), choices=Task.Status.choices)
     progress = forms.IntegerField(
         label=_("Progress (%)"), min_value=0, max_value=100,

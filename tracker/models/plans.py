@@ -174,6 +174,22 @@ class Task(models.Model):
         return self.number
 
     @property
+    def lead_parties(self) -> list["TaskParty"]:
+        return [party for party in self.parties.all() if party.role == TaskParty.Role.LEAD]
+
+    @property
+    def cooperating_parties(self) -> list["TaskParty"]:
+        return [party for party in self.parties.all() if party.role == TaskParty.Role.COOPERATING]
+
+    @property
+    def body(self) -> str:
+        """The text after its opening title sentence, so a page can show the title once and the rest beneath."""
+        for ending in ("。", ""):
+            if self.text.startswith(self.title + ending):
+                return self.text[len(self.title + ending):].strip()
+        return self.text
+
+    @property
     def start(self) -> dt.date | None:
         return self.start_date or self.stage.start_date
 

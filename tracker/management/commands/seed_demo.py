@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.demo import DEMO_PASSWORD, seed_demo
+from tracker.models import Institution, Profile
 
 
 class Command(BaseCommand):
@@ -17,6 +18,8 @@ class Command(BaseCommand):
             raise CommandError("Demo accounts have a known password: refusing outside DEBUG (use --force).")
         accounts = seed_demo()
         self.stdout.write(self.style.SUCCESS("Demo accounts (password for all: %s):" % DEMO_PASSWORD))
+        names = dict(Institution.objects.values_list("code", "name"))
         for account in accounts:
-            where = " · ".join(filter(None, [account.institution, account.unit]))
-            self.stdout.write(f"  {account.username:<12} {account.role:<10} {account.name} {where}")
+            where = " · ".join(filter(None, [names.get(account.institution), account.unit]))
+            role = Profile.Role(account.role).label
+            self.stdout.write(f"  {account.username:<12} {role:<10} {account.name}  {where}")

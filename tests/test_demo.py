@@ -1,0 +1,50 @@
+"""`make run`'s data steps: seed plans once, demo data on top, both safe to repeat."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from tracker.models import EvidenceFile, OrgUnit, Plan, Profile, Task, TaskUpdate
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> tuple[int, ...]:
+    User = get_user_model()
+    return (Plan.objects.count(), Task.objects.count(), OrgUnit.objects.count(), User.objects.count(),
+            TaskUpdate.objects.count(), EvidenceFile.objects.count())
+
+
+def test_seed_and_demo_twice_duplicate_nothing_and_keep_progress(capsys):
+    call_command("seed_plans")
+    call_command("seed_demo", force=True)
+    first = counts()
+    done = set(Task.objects.filter(status="done").values_list("pk", flat=True))
+    call_command("seed_plans")
+    call_command("seed_demo", force=True)
+    assert counts() == first
+    assert set(Task.objects.filter(status="done").values_list("pk", flat=True)) == done
+    assert done, "the demo marks some tasks done so no page is empty"
+    output = capsys.readouterr().out
+    assert "demo12345" in output and "二级关工委秘书" in output
+
+
+def test_demo_has_one_account_per_role_bound_correctly():
+    call_command("seed_plans")
+    call_command("seed_demo", force=True)
+    roles = {profile.role: profile for profile in Profile.objects.select_related("unit")}
+    assert set(roles) == set(Profile.Role.values)
+    assert roles["secretary"].unit.kind == OrgUnit.Kind.COLLEGE
+    assert roles["liaison"].unit.kind == OrgUnit.Kind.MEMBER_UNIT
+
+
+def test_demo_refuses_outside_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(Exception, match="DEBUG"):
+        call_command("seed_demo")
+
+
+def test_seed_fixture_holds_no_demo_rows():
+    call_command("seed_plans")
+    assert not OrgUnit.objects.filter(kind__in=[OrgUnit.Kind.COLLEGE, OrgUnit.Kind.MEMBER_UNIT]).exists()
+    assert not get_user_model().objects.exists() and not TaskUpdate.objects.exists()
