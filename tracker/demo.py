@@ -82,20 +82,39 @@ def ensure_accounts() -> list[DemoAccount]:
 
 # (institution, phase order, task number) → list of (date, status, progress, note, with evidence)
 PROGRESS = {
-    ("cumt", 1, "1"): [(dt.date(2019, 6, 20), "done", 100, "党委常委会专题研究关工委优质化建设规划和部署。", True)],
-    ("cumt", 1, "2"): [(dt.date(2019, 4, 10), "in_progress", 50, "召开校关工委常务工作组会议，专题学习《意见》。", False),
-                       (dt.date(2019, 7, 5), "done", 100, "召开校关工委2019年度工作会议，传达《意见》精神；实施意见起草完成。", True)],
-    ("cumt", 1, "4"): [(dt.date(2020, 10, 28), "in_progress", 60, "举办2020年关工委骨干人员培训班，86人参加。", True)],
-    ("cumt", 1, "7"): [(dt.date(2021, 5, 12), "in_progress", 40, "完成资源特长菜单和需求菜单调研，11个校级平台按三有三化自查。", False)],
-    ("cumt", 2, "15"): [(dt.date(2021, 11, 18), "in_progress", 50, "邀请省高校关工委专家作优质化建设辅导报告。", False)],
-    ("cumt", 2, "17"): [(dt.date(2021, 12, 20), "in_progress", 30, "已有6个二级关工委提交对标找差材料和整改方案。", False)],
-    ("suda", 1, "1"): [(dt.date(2019, 11, 10), "done", 100, "校院两级关工委工作团队集中学习研讨两次。", True)],
-    ("suda", 2, "3"): [(dt.date(2020, 6, 30), "in_progress", 45, "讲师团、督导员队伍完成调整，各学院开始统计参与率。", False)],
+    ("cumt", 1, "1"): [
+        (dt.date(2019, 6, 20), "done", 100, "党委常委会专题研究关工委优质化建设规划和部署。", True),
+    ],
+    ("cumt", 1, "2"): [
+        (dt.date(2019, 4, 10), "in_progress", 50, "召开校关工委常务工作组会议，专题学习《意见》。", False),
+        (dt.date(2019, 7, 5), "done", 100, "召开校关工委2019年度工作会议，传达《意见》精神；实施意见起草完成。", True),
+    ],
+    ("cumt", 1, "4"): [
+        (dt.date(2020, 10, 28), "in_progress", 60, "举办2020年关工委骨干人员培训班，86人参加。", True),
+    ],
+    ("cumt", 1, "7"): [
+        (dt.date(2021, 5, 12), "in_progress", 40, "完成两个菜单调研，11个校级平台按三有三化自查。", False),
+    ],
+    ("cumt", 2, "15"): [
+        (dt.date(2021, 11, 18), "in_progress", 50, "邀请省高校关工委专家作优质化建设辅导报告。", False),
+    ],
+    ("cumt", 2, "17"): [
+        (dt.date(2021, 12, 20), "in_progress", 30, "已有6个二级关工委提交对标找差材料和整改方案。", False),
+    ],
+    ("suda", 1, "1"): [
+        (dt.date(2019, 11, 10), "done", 100, "校院两级关工委工作团队集中学习研讨两次。", True),
+    ],
+    ("suda", 2, "3"): [
+        (dt.date(2020, 6, 30), "in_progress", 45, "讲师团、督导员队伍完成调整，各学院开始统计参与率。", False),
+    ],
 }
 
 
 # Demo assignments of named member units to seed tasks: (institution, task number, unit, role).
-NAMED_PARTIES = [("cumt", "11", "离退休工作处", TaskParty.Role.LEAD), ("cumt", "4", "离退休工作处", TaskParty.Role.COOPERATING)]
+NAMED_PARTIES = [
+    ("cumt", "11", "离退休工作处", TaskParty.Role.LEAD),
+    ("cumt", "4", "离退休工作处", TaskParty.Role.COOPERATING),
+]
 
 
 def ensure_named_parties() -> None:
@@ -123,7 +142,9 @@ def seed_demo() -> list[DemoAccount]:
             continue
         for day, status, progress, note, with_evidence in entries:
             task.refresh_from_db()
-            files = [SimpleUploadedFile(f"{task.title[:20]}佐证材料.pdf", DEMO_PDF, "application/pdf")] if with_evidence else []
+            files = []
+            if with_evidence:
+                files.append(SimpleUploadedFile(f"{task.title[:20]}佐证材料.pdf", DEMO_PDF, "application/pdf"))
             services.task_add_update(
                 actor=reporters[code], task=task, loaded_version=task.version, date=day, note=note,
                 status=status, progress=progress, files=files,

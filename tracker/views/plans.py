@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from .. import access, services
 from ..forms import PlanFilterForm, TaskUpdateForm
-from ..models import OrgUnit, Phase, Plan, Stage, Task
+from ..models import OrgUnit, Phase, Stage, Task
 
 
 def plan_list(request: HttpRequest) -> HttpResponse:

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Demo accounts have a known password: refusing outside DEBUG (use --force).")
         accounts = seed_demo()
-        self.stdout.write(self.style.SUCCESS("Demo accounts (password for all: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         names = dict(Institution.objects.values_list("code", "name"))
         for account in accounts:
             where = " · ".join(filter(None, [names.get(account.institution), account.unit]))
