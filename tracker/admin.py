@@ -96,7 +96,8 @@ class TaskAdmin(InstitutionScopedAdmin):
     list_filter = ["status", "stage__phase__plan__institution", "stage__phase"]
     search_fields = ["number", "title", "text"]
     list_select_related = ["stage__phase__plan"]
-    readonly_fields = ["version"]
+    # Status and progress change only through a dated update on the task page, so each change has its log entry.
+    readonly_fields = ["status", "progress", "done_on", "version"]
     inlines = [TaskPartyInline]
 
     def save_model(self, request: HttpRequest, obj: Task, form, change: bool) -> None:

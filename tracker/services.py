@@ -118,16 +118,16 @@ def task_add_update(
 # --- People and roles --------------------------------------------------------------------------
 
 STAFF_GROUP = "committee staff"
-STAFF_MODELS = ("plan", "phase", "stage", "task", "taskparty", "taskupdate", "evidencefile", "orgunit", "institution")
+STAFF_MODELS = ("plan", "phase", "stage", "task", "taskparty", "taskupdate", "evidencefile", "orgunit")
+READ_ONLY_FOR_STAFF = ("view_institution", "view_profile")
 
 
 def ensure_staff_group() -> Group:
     """The Django group whose permissions let committee staff use the admin for the plan and its units."""
     group, _created = Group.objects.get_or_create(name=STAFF_GROUP)
-    wanted = Permission.objects.filter(content_type__app_label="tracker", content_type__model__in=STAFF_MODELS).exclude(
-        codename__in=["delete_institution", "add_institution", "change_institution"]
-    )
-    group.permissions.set(wanted)
+    editable = Permission.objects.filter(content_type__app_label="tracker", content_type__model__in=STAFF_MODELS)
+    readable = Permission.objects.filter(content_type__app_label="tracker", codename__in=READ_ONLY_FOR_STAFF)
+    group.permissions.set(editable.exclude(content_type__model="institution") | readable)
     return group
 
 

@@ -51,6 +51,7 @@ class OrgUnit(models.Model):
     short_name = models.CharField(_("short name"), max_length=30, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     email = models.EmailField(_("contact e-mail"), blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("organisational unit")

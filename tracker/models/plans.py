@@ -52,6 +52,7 @@ class Plan(models.Model):
         _("task numbers restart in each phase"), default=False,
         help_text=_("Checked when the document numbers its items 1, 2, … anew under each phase."),
     )
+    history = HistoricalRecords()
 
     objects = PlanQuerySet.as_manager()
 
@@ -74,6 +75,7 @@ class Phase(WindowMixin):
     order = models.PositiveSmallIntegerField(_("order"))
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("phase")
@@ -101,6 +103,7 @@ class Stage(WindowMixin):
     phase = models.ForeignKey(Phase, verbose_name=_("phase"), on_delete=models.CASCADE, related_name="stages")
     order = models.PositiveSmallIntegerField(_("order"))
     goal = models.CharField(_("goal"), max_length=200, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("stage")
@@ -224,6 +227,7 @@ class TaskParty(models.Model):
         OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="task_parties",
         null=True, blank=True, help_text=_("Empty: every unit of this kind (e.g. 各二级关工委)."),
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("responsible party")
@@ -311,6 +315,7 @@ class EvidenceFile(models.Model):
         related_name="evidence_files",
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("evidence file")
