@@ -31,3 +31,39 @@ def test_admin_cannot_change_status_behind_the_log(world, staff):
     page = client.get(reverse("admin:tracker_task_change", args=[world.school_task.pk])).content.decode()
     assert 'name="status"' not in page and 'name="progress"' not in page
     assert Task.objects.get(pk=world.school_task.pk).status == "not_started"
+
+
+def test_staff_cannot_add_a_plan_for_another_institution(world, staff):
+    from tracker.models import Plan
+
+    before = Plan.objects.count()
+    response = client_for(staff).post(reverse("admin:tracker_plan_add"), {
+        "institution": world.other_institution.pk, "title": "越权计划", "issued_on": "2020-01-01",
+        "phases-TOTAL_FORMS": 0, "phases-INITIAL_FORMS": 0,
+    })
+    assert response.status_code == 200  # the form comes back with an error
+    assert Plan.objects.count() == before
+
+
+def test_staff_cannot_add_or_change_log_entries_in_admin(world, staff):
+    client = client_for(staff)
+    update = TaskUpdateFactory(task=world.school_task)
+    assert client.get(reverse("admin:tracker_taskupdate_add")).status_code == 403
+    response = client.post(reverse("admin:tracker_taskupdate_change", args=[update.pk]), {"note": "改写"})
+    assert response.status_code == 403
+    update.refresh_from_db()
+    assert update.note != "改写"
+
+
+def test_role_given_in_admin_brings_its_admin_access(world, admin_user):
+    from tracker.models import Profile
+
+    from .factories import UserFactory
+
+    newcomer = UserFactory(username="newcomer")
+    response = client_for(admin_user).post(reverse("admin:tracker_profile_add"), {
+        "user": newcomer.pk, "role": Profile.Role.STAFF, "institution": world.institution.pk, "unit": "",
+    })
+    assert response.status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.is_staff and newcomer.groups.filter(name="committee staff").exists()

@@ -175,3 +175,20 @@ def test_home_query_count_stays_flat(world, staff):
     before = _queries(client, url)
     _add_tasks(world, 20)
     assert _queries(client, url) == before
+
+
+def test_stale_save_with_files_asks_to_choose_them_again(world, staff):
+    client = client_for(staff)
+    post_update(client, world.school_task, note="先保存的进展。")
+    response = client.post(reverse("tracker:task-update-create", args=[world.school_task.pk]),
+                           {"version": 1, "date": "2021-10-21", "status": "in_progress", "progress": 60,
+                            "note": "附材料的旧页面。", "files": [SimpleUploadedFile("纪要.pdf", PDF_BYTES)]})
+    assert response.status_code == 409
+    assert "重新选择" in response.content.decode()
+    assert EvidenceFile.objects.count() == 0
+
+
+def test_unknown_filter_is_reported_not_silently_ignored(world, staff, other_staff):
+    foreign_unit = world.other_college.pk + 1000
+    html = client_for(staff).get(world.plan.get_absolute_url(), {"unit": foreign_unit, "status": "zzz"}).content
+    assert "筛选条件无法识别" in html.decode()

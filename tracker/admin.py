@@ -1,16 +1,54 @@
 """Admin for every model, usable by committee staff: each sees only their own institution's records."""
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access
+from . import access, services
 from .models import EvidenceFile, Institution, OrgUnit, Phase, Plan, Profile, Stage, Task, TaskParty, TaskUpdate
 
+# For each model a foreign key may point to: the path from that model to its institution.
+INSTITUTION_PATHS = {
+    Institution: "pk",
+    OrgUnit: "institution",
+    Plan: "institution",
+    Phase: "plan__institution",
+    Stage: "phase__plan__institution",
+    Task: "stage__phase__plan__institution",
+    TaskUpdate: "task__stage__phase__plan__institution",
+}
 
-class InstitutionScopedAdmin(SimpleHistoryAdmin):
-    """Limits the change list and every object page to the user's institution (administrators see all)."""
+
+def scoped_choices(request: HttpRequest, model: type, queryset: QuerySet) -> QuerySet:
+    """Limit a drop-down to the records of the user's institution (zones and the province stay selectable)."""
+    if access.is_admin(request.user) or model not in INSTITUTION_PATHS:
+        return queryset
+    visible = access.institutions_visible_to(request.user)
+    condition = Q(**{f"{INSTITUTION_PATHS[model]}__in": visible})
+    if model is OrgUnit:
+        condition |= Q(institution__isnull=True)
+    return queryset.filter(condition)
+
+
+class ScopedChoicesMixin:
+    """Every foreign-key drop-down on the form offers only the user's own institution's records."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scoped_choices(request, db_field.related_model, field.queryset)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = scoped_choices(request, db_field.related_model, field.queryset)
+        return field
+
+
+class InstitutionScopedAdmin(ScopedChoicesMixin, SimpleHistoryAdmin):
+    """Limits the change list, every object page and every drop-down to the user's institution."""
 
     institution_path: str = "institution"
 
@@ -19,6 +57,19 @@ class InstitutionScopedAdmin(SimpleHistoryAdmin):
         if access.is_admin(request.user):
             return queryset
         return queryset.filter(**{f"{self.institution_path}__in": access.institutions_visible_to(request.user)})
+
+
+class ReadOnlyLogAdmin(InstitutionScopedAdmin):
+    """The progress log and its evidence are written only through the task page, and never rewritten."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Institution)
@@ -38,7 +89,7 @@ class OrgUnitAdmin(InstitutionScopedAdmin):
     list_select_related = ["institution", "parent"]
 
 
-class PhaseInline(admin.TabularInline):
+class PhaseInline(ScopedChoicesMixin, admin.TabularInline):
     model = Phase
     extra = 0
     show_change_link = True
@@ -52,7 +103,7 @@ class PlanAdmin(InstitutionScopedAdmin):
     inlines = [PhaseInline]
 
 
-class StageInline(admin.TabularInline):
+class StageInline(ScopedChoicesMixin, admin.TabularInline):
     model = Stage
     extra = 0
     show_change_link = True
@@ -67,7 +118,7 @@ class PhaseAdmin(InstitutionScopedAdmin):
     inlines = [StageInline]
 
 
-class TaskInline(admin.StackedInline):
+class TaskInline(ScopedChoicesMixin, admin.StackedInline):
     model = Task
     extra = 0
     show_change_link = True
@@ -83,10 +134,9 @@ class StageAdmin(InstitutionScopedAdmin):
     inlines = [TaskInline]
 
 
-class TaskPartyInline(admin.TabularInline):
+class TaskPartyInline(ScopedChoicesMixin, admin.TabularInline):
     model = TaskParty
     extra = 0
-    autocomplete_fields = ["unit"]
 
 
 @admin.register(Task)
@@ -107,7 +157,7 @@ class TaskAdmin(InstitutionScopedAdmin):
         super().save_model(request, obj, form, change)
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(ScopedChoicesMixin, admin.TabularInline):
     model = EvidenceFile
     extra = 0
     readonly_fields = ["original_name", "size", "kind", "uploaded_by", "uploaded_at"]
@@ -115,7 +165,7 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(TaskUpdate)
-class TaskUpdateAdmin(InstitutionScopedAdmin):
+class TaskUpdateAdmin(ReadOnlyLogAdmin):
     institution_path = "task__stage__phase__plan__institution"
     list_display = ["task", "date", "author", "status", "progress"]
     list_filter = ["status", "task__stage__phase__plan__institution"]
@@ -125,7 +175,7 @@ class TaskUpdateAdmin(InstitutionScopedAdmin):
 
 
 @admin.register(EvidenceFile)
-class EvidenceFileAdmin(InstitutionScopedAdmin):
+class EvidenceFileAdmin(ReadOnlyLogAdmin):
     institution_path = "update__task__stage__phase__plan__institution"
     list_display = ["original_name", "kind", "size", "uploaded_by", "uploaded_at"]
     search_fields = ["original_name"]
@@ -138,3 +188,7 @@ class ProfileAdmin(InstitutionScopedAdmin):
     list_filter = ["role", "institution"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     list_select_related = ["user", "institution", "unit"]
+
+    def save_model(self, request: HttpRequest, obj: Profile, form, change: bool) -> None:
+        # The service also sets the admin flag and group that go with the role.
+        services.profile_assign_role(user=obj.user, role=obj.role, institution=obj.institution, unit=obj.unit)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -43,10 +43,10 @@ def task_add_update(
     status and progress as they are: pass None for both.
     """
     if not access.can_report_on_task(actor, task):
-        raise PermissionError("actor may not report on this task")
+        raise PermissionDenied("actor may not report on this task")
     steering = status is not None or progress is not None
     if steering and not access.can_set_task_status(actor, task):
-        raise PermissionError("actor may not change this task's status")
+        raise PermissionDenied("actor may not change this task's status")
 
     # Lock the row, then compare versions: two people saving at once cannot both pass.
     current = Task.objects.select_for_update().get(pk=task.pk)
@@ -91,13 +91,15 @@ def task_add_update(
         task=current, author=actor, unit=access.reporting_unit(actor), date=date, note=note.strip(),
         status=status, progress=progress, task_version=current.version + 1,
     )
+    update._history_user = actor
     update.full_clean()
     update.save()
     for upload in files:
         evidence = EvidenceFile(
-            update=update, original_name=upload.name[:255], size=upload.size, kind=check_evidence_file(upload),
-            uploaded_by=actor,
+            update=update, original_name=upload.name, size=upload.size,
+            kind=check_evidence_file(upload), uploaded_by=actor,
         )
+        evidence._history_user = actor
         evidence.file.save(upload.name, upload, save=False)
         evidence.save()
 
@@ -110,6 +112,7 @@ def task_add_update(
         current.done_on = None
     current.version += 1
     current._change_reason = "task update"
+    current._history_user = actor
     current.full_clean()
     current.save(update_fields=["status", "progress", "done_on", "version"])
     return update

@@ -72,6 +72,10 @@ class OrgUnit(models.Model):
     def label(self) -> str:
         return self.short_name or self.name
 
+    def clean(self) -> None:
+        if self.parent_id and self.parent.institution_id not in (None, self.institution_id):
+            raise ValidationError({"parent": _("The parent unit belongs to another institution.")})
+
 
 class Profile(models.Model):
     """A person's role in the portal and the unit that role is bound to."""

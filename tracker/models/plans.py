@@ -5,6 +5,7 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -243,6 +244,16 @@ class TaskParty(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def clean(self) -> None:
+        if self.unit_id is None:
+            return
+        if self.unit.kind != self.kind:
+            raise ValidationError({"unit": _("The unit is not of the kind chosen.")})
+        # In an admin inline the task may still be unsaved; an unset relation reads as None here.
+        stage = getattr(getattr(self, "task", None), "stage", None)
+        if stage is not None and self.unit.institution_id not in (None, stage.phase.plan.institution_id):
+            raise ValidationError({"unit": _("The unit belongs to another institution.")})
+
     @property
     def label(self) -> str:
         if self.unit_id:
@@ -264,7 +275,8 @@ PARTY_KIND_LABELS = {
 class TaskUpdate(models.Model):
     """A dated entry in a task's log: who reported what, the status and progress after it, and evidence."""
 
-    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.CASCADE, related_name="updates")
+    # PROTECT: a task with a progress log cannot be deleted by deleting its plan, phase or stage.
+    task = models.ForeignKey(Task, verbose_name=_("task"), on_delete=models.PROTECT, related_name="updates")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="task_updates",
     )

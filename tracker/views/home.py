@@ -28,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "today": today,
         "bound_unit": bound_unit,
         "plans": access.plans_visible_to(user).with_progress(),
-        "overdue": list(open_tasks.filter(due_on__lt=today).order_by("due_on")[:LIST_LIMIT]),
+        "overdue": list(open_tasks.overdue_on(today).order_by("due_on")[:LIST_LIMIT]),
         "upcoming": list(
             open_tasks.filter(due_on__gte=today, due_on__lte=today + dt.timedelta(days=UPCOMING_DAYS))
             .order_by("due_on")[:LIST_LIMIT]

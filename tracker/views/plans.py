@@ -64,7 +64,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if wanted["phase"]:
             tasks = tasks.filter(stage__phase_id=wanted["phase"])
         if wanted["status"] == PlanFilterForm.OVERDUE:
-            tasks = tasks.filter(due_on__lt=today).exclude(status=Task.Status.DONE)
+            tasks = tasks.overdue_on(today)
         elif wanted["status"]:
             tasks = tasks.filter(status=wanted["status"])
         if wanted["unit"]:
@@ -126,6 +126,8 @@ def task_update_create(request: HttpRequest, pk: int) -> HttpResponse:
         bound["version"] = task.version
         form = TaskUpdateForm(bound, task=task, steering=steering)
         form.is_valid()
+        if data["files"]:
+            form.add_error("files", _("Files are not kept across a refused save: choose them again."))
         return _task_page(request, task, form, status=409, stale_changes=stale.changes)
     except ValidationError as error:
         for field_name, field_errors in error.message_dict.items():

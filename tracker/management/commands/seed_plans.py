@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from tracker.models import Institution
 
@@ -20,8 +20,8 @@ class Command(BaseCommand):
         if present == len(SEED_INSTITUTIONS):
             self.stdout.write("Seed plans already loaded; nothing changed.")
             return
-        if present:
-            self.stderr.write("Only some seed institutions exist; refusing to overwrite. Load the fixture by hand.")
-            raise SystemExit(1)
+        if present or Institution.objects.exists():
+            # The fixture carries fixed primary keys: loading it over other rows would overwrite them.
+            raise CommandError("Other institutions exist already; refusing to load the seed plans over them.")
         call_command("loaddata", str(FIXTURE), verbosity=0)
         self.stdout.write(self.style.SUCCESS("Seed plans loaded."))
