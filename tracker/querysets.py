@@ -59,3 +59,46 @@ class PlanQuerySet(models.QuerySet):
             task_done=models.Count("phases__stages__tasks", filter=Q(phases__stages__tasks__status="done"),
                                    distinct=True),
         )
+
+
+class VolunteerQuerySet(models.QuerySet):
+    def for_roster(self) -> VolunteerQuerySet:
+        """Volunteers with their unit joined and specialities prefetched, in roster order."""
+        return self.select_related("unit").prefetch_related("specialities").order_by("unit__order", "unit__name", "name")
+
+    def active_on(self, day: dt.date) -> VolunteerQuerySet:
+        """Volunteers on the roster on `day` (no dates means always)."""
+        return self.filter(Q(active_from__isnull=True) | Q(active_from__lte=day)).filter(
+            Q(active_to__isnull=True) | Q(active_to__gte=day)
+        )
+
+
+class WorkPlatformQuerySet(models.QuerySet):
+    def for_list(self) -> WorkPlatformQuerySet:
+        """Platforms with owner, host and volunteer co-leader joined and the number of volunteers involved."""
+        return self.select_related("owner", "host", "volunteer_leader").annotate(
+            volunteer_total=models.Count("volunteers", distinct=True)
+        )
+
+    def active_on(self, day: dt.date) -> WorkPlatformQuerySet:
+        """Platforms running on `day` (no dates means always)."""
+        return self.filter(Q(active_from__isnull=True) | Q(active_from__lte=day)).filter(
+            Q(active_to__isnull=True) | Q(active_to__gte=day)
+        )
+
+
+class ActivityQuerySet(models.QuerySet):
+    def for_ledger(self) -> ActivityQuerySet:
+        """Ledger entries with unit and platform joined and the number of evidence files, newest first."""
+        return self.select_related("unit", "platform", "recorded_by").annotate(
+            evidence_total=models.Count("evidence", distinct=True)
+        ).order_by("-date", "-id")
+
+    def between(self, start: dt.date | None, end: dt.date | None) -> ActivityQuerySet:
+        """Entries dated within [start, end]; either bound may be open."""
+        queryset = self
+        if start:
+            queryset = queryset.filter(date__gte=start)
+        if end:
+            queryset = queryset.filter(date__lte=end)
+        return queryset

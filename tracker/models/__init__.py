@@ -1,17 +1,32 @@
 """The tracker's models, one module per concept."""
 
+from .menus import MenuMatch, NeedItem, ResourceItem
 from .org import Institution, OrgUnit, Profile
+from .people import Speciality, Team, TeamMembership, Volunteer
 from .plans import EvidenceFile, Phase, Plan, Stage, Task, TaskParty, TaskUpdate
+from .quotas import Quota, QuotaEntry
+from .work import Activity, WorkPlatform
 
 __all__ = [
+    "Activity",
     "EvidenceFile",
     "Institution",
+    "MenuMatch",
+    "NeedItem",
     "OrgUnit",
     "Phase",
     "Plan",
     "Profile",
+    "Quota",
+    "QuotaEntry",
+    "ResourceItem",
+    "Speciality",
     "Stage",
     "Task",
     "TaskParty",
     "TaskUpdate",
+    "Team",
+    "TeamMembership",
+    "Volunteer",
+    "WorkPlatform",
 ]

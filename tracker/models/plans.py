@@ -315,8 +315,14 @@ def evidence_path(instance: "EvidenceFile", filename: str) -> str:
 class EvidenceFile(models.Model):
     """A supporting document (佐证材料) attached to a task update, kept under its original name for download."""
 
+    # A file supports one task update or one ledger entry; a quota value entered by hand points to its file.
     update = models.ForeignKey(
         TaskUpdate, verbose_name=_("task update"), on_delete=models.CASCADE, related_name="evidence",
+        null=True, blank=True,
+    )
+    activity = models.ForeignKey(
+        "tracker.Activity", verbose_name=_("ledger entry"), on_delete=models.CASCADE, related_name="evidence",
+        null=True, blank=True,
     )
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
     original_name = models.CharField(_("original file name"), max_length=255)
@@ -333,6 +339,11 @@ class EvidenceFile(models.Model):
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(update__isnull=True) | Q(activity__isnull=True), name="tracker_evidencefile_one_owner",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.original_name
