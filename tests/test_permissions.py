@@ -63,6 +63,10 @@ MATRIX: dict[str, Row] = {
         "GET", lambda w: [EvidenceFileFactory(update=TaskUpdateFactory(task=w.school_task)).pk],
         signed_in(200, other_staff=404),
     ),
+    # roster and teams
+    # platforms and ledger
+    # double menus
+    # quotas
 }
 
 

@@ -11,4 +11,8 @@ urlpatterns = [
     path("tasks/<int:pk>/", plans.task_detail, name="task-detail"),
     path("tasks/<int:pk>/updates/", plans.task_update_create, name="task-update-create"),
     path("evidence/<int:pk>/", evidence.evidence_download, name="evidence-download"),
+    # roster and teams (views/roster.py)
+    # platforms and ledger (views/work.py)
+    # double menus (views/menus.py)
+    # quotas (views/quotas.py)
 ]

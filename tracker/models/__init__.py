@@ -2,7 +2,7 @@
 
 from .menus import MenuMatch, NeedItem, ResourceItem
 from .org import Institution, OrgUnit, Profile
-from .people import Speciality, Team, TeamMembership, Volunteer
+from .people import RosterImport, Speciality, Team, TeamMembership, Volunteer
 from .plans import EvidenceFile, Phase, Plan, Stage, Task, TaskParty, TaskUpdate
 from .quotas import Quota, QuotaEntry
 from .work import Activity, WorkPlatform
@@ -20,6 +20,7 @@ __all__ = [
     "Quota",
     "QuotaEntry",
     "ResourceItem",
+    "RosterImport",
     "Speciality",
     "Stage",
     "Task",

@@ -172,3 +172,33 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} · {self.team}"
+
+
+class RosterImport(models.Model):
+    """An uploaded roster file, checked row by row and held here until the user confirms it.
+
+    Nothing reaches the roster before confirmation; `rows` holds the validated rows to apply.
+    """
+
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.CASCADE, related_name="roster_imports",
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="roster_imports",
+        null=True, blank=True, help_text=_("The only unit the file may touch; empty for committee staff."),
+    )
+    created_by = models.ForeignKey(
+        "auth.User", verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="roster_imports",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    rows = models.JSONField(_("validated rows"), default=list)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name

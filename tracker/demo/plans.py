@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from . import services
-from .models import Institution, OrgUnit, Profile, Task, TaskParty
+from .. import services
+from ..models import Institution, OrgUnit, Profile, Task, TaskParty
 
 DEMO_PASSWORD = "demo12345"
 
@@ -132,6 +132,7 @@ def seed_demo() -> list[DemoAccount]:
         ensure_units(institution)
     ensure_named_parties()
     accounts = ensure_accounts()
+    # area demo data (each area's module adds its call here)
     User = get_user_model()
     reporters = {"cumt": User.objects.get(username="staff"), "suda": User.objects.get(username="suda_staff")}
     for (code, phase_order, number), entries in PROGRESS.items():

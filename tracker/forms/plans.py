@@ -8,8 +8,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Task
-from .uploads import ALLOWED_EXTENSIONS, check_evidence_file
+from ..models import Task
+from ..uploads import ALLOWED_EXTENSIONS, check_evidence_file
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access
-from .models import EvidenceFile, Institution, OrgUnit, Profile, Task, TaskUpdate
-from .uploads import check_evidence_file
+from .. import access
+from ..models import EvidenceFile, Institution, OrgUnit, Profile, Task, TaskUpdate
+from ..uploads import check_evidence_file
 
 
 class StaleEditError(ValidationError):
