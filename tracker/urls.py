@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import evidence, home, plans
+from .views import evidence, home, menus, plans, quotas, roster, work
 
 app_name = "tracker"
 
@@ -12,7 +12,38 @@ urlpatterns = [
     path("tasks/<int:pk>/updates/", plans.task_update_create, name="task-update-create"),
     path("evidence/<int:pk>/", evidence.evidence_download, name="evidence-download"),
     # roster and teams (views/roster.py)
+    path("roster/", roster.volunteer_list, name="volunteer-list"),
+    path("roster/new/", roster.volunteer_create_view, name="volunteer-create"),
+    path("roster/<int:pk>/", roster.volunteer_detail, name="volunteer-detail"),
+    path("roster/<int:pk>/edit/", roster.volunteer_update_view, name="volunteer-update"),
+    path("roster/template.xlsx", roster.roster_template, name="roster-template"),
+    path("roster/export.xlsx", roster.roster_export, name="roster-export"),
+    path("roster/import/", roster.roster_import, name="roster-import"),
+    path("roster/import/<int:pk>/confirm/", roster.roster_import_confirm, name="roster-import-confirm"),
+    path("teams/", roster.team_list, name="team-list"),
+    path("teams/<int:pk>/", roster.team_detail, name="team-detail"),
+    path("teams/<int:pk>/members/", roster.team_membership_add_view, name="team-membership-add"),
+    path("teams/<int:pk>/members/<int:membership_pk>/end/", roster.team_membership_end_view,
+         name="team-membership-end"),
     # platforms and ledger (views/work.py)
+    path("platforms/", work.platform_list, name="platform-list"),
+    path("platforms/new/", work.platform_create_view, name="platform-create"),
+    path("platforms/<int:pk>/", work.platform_detail, name="platform-detail"),
+    path("platforms/<int:pk>/edit/", work.platform_update_view, name="platform-update"),
+    path("ledger/", work.activity_list, name="activity-list"),
+    path("ledger/new/", work.activity_create_view, name="activity-create"),
+    path("ledger/export/", work.activity_export, name="activity-export"),
+    path("ledger/<int:pk>/", work.activity_detail, name="activity-detail"),
+    path("ledger/<int:pk>/edit/", work.activity_update_view, name="activity-update"),
     # double menus (views/menus.py)
+    path("menus/", menus.menu_board, name="menu-board"),
+    path("menus/needs/new/", menus.need_create, name="need-create"),
+    path("menus/resources/new/", menus.resource_create, name="resource-create"),
+    path("menus/matches/new/", menus.match_create, name="match-create"),
+    path("menus/matches/<int:pk>/", menus.match_detail, name="match-detail"),
+    path("menus/matches/<int:pk>/advance/", menus.match_advance, name="match-advance"),
     # quotas (views/quotas.py)
+    path("quotas/", quotas.quota_list, name="quota-list"),
+    path("quotas/<int:pk>/", quotas.quota_detail, name="quota-detail"),
+    path("quotas/<int:pk>/entries/", quotas.quota_entry_create, name="quota-entry-create"),
 ]

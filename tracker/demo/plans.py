@@ -133,6 +133,15 @@ def seed_demo() -> list[DemoAccount]:
     ensure_named_parties()
     accounts = ensure_accounts()
     # area demo data (each area's module adds its call here)
+    from .roster import seed_roster_demo  # imported at its call, so each area's demo is one block here
+
+    seed_roster_demo()
+    from .work import seed_work_demo  # after the roster, so platforms and entries can name its people
+
+    seed_work_demo()
+    from .menus import seed_menus_demo  # after the roster: the offers are its volunteers'
+
+    seed_menus_demo()
     User = get_user_model()
     reporters = {"cumt": User.objects.get(username="staff"), "suda": User.objects.get(username="suda_staff")}
     for (code, phase_order, number), entries in PROGRESS.items():

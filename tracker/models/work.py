@@ -104,7 +104,8 @@ class WorkPlatform(models.Model):
         return sum(1 for _label, met in self.checklist if met)
 
     def is_active_on(self, day: dt.date) -> bool:
-        return (self.active_from is None or self.active_from <= day) and (self.active_to is None or day <= self.active_to)
+        started = self.active_from is None or self.active_from <= day
+        return started and (self.active_to is None or day <= self.active_to)
 
     def clean(self) -> None:
         errors = {}

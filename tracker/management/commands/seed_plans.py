@@ -1,4 +1,4 @@
-"""Load the two seed plans once; a second run leaves recorded progress alone."""
+"""Load the two seed plans, then their quotas, once each; a second run leaves recorded progress alone."""
 
 from pathlib import Path
 
@@ -6,16 +6,24 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.models import Institution
+from tracker.models import Institution, Quota
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "seed_plans.json"
+QUOTA_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "seed_quotas.json"
 SEED_INSTITUTIONS = ("cumt", "suda")
 
 
 class Command(BaseCommand):
-    help = "Load fixtures/seed_plans.json unless its institutions are already in the database."
+    help = (
+        "Load fixtures/seed_plans.json unless its institutions are already in the database, then "
+        "fixtures/seed_quotas.json unless their quotas are."
+    )
 
     def handle(self, *args, **options) -> None:
+        self._load_plans()
+        self._load_quotas()
+
+    def _load_plans(self) -> None:
         present = Institution.objects.filter(code__in=SEED_INSTITUTIONS).count()
         if present == len(SEED_INSTITUTIONS):
             self.stdout.write("Seed plans already loaded; nothing changed.")
@@ -25,3 +33,14 @@ class Command(BaseCommand):
             raise CommandError("Other institutions exist already; refusing to load the seed plans over them.")
         call_command("loaddata", str(FIXTURE), verbosity=0)
         self.stdout.write(self.style.SUCCESS("Seed plans loaded."))
+
+    def _load_quotas(self) -> None:
+        # Loaded on their own, so a database seeded before the quotas existed gets them on the next run.
+        if Quota.objects.filter(institution__code__in=SEED_INSTITUTIONS).exists():
+            self.stdout.write("Seed quotas already loaded; nothing changed.")
+            return
+        if Quota.objects.exists():
+            # Fixed primary keys again: never overwrite quotas someone entered.
+            raise CommandError("Other quotas exist already; refusing to load the seed quotas over them.")
+        call_command("loaddata", str(QUOTA_FIXTURE), verbosity=0)
+        self.stdout.write(self.style.SUCCESS("Seed quotas loaded."))
