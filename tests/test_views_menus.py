@@ -405,3 +405,15 @@ def test_service_refuses_a_stale_version(world, staff):
     assert refused.value.current.version == 4
     with pytest.raises(ValidationError):
         services.match_advance(actor=staff, match=match, loaded_version=4, status="delivered", feedback="跳步")
+
+
+def test_secretary_sees_a_match_for_her_need_but_not_who_from_another_college_offers_it(world, secretary):
+    from .factories_menus import MenuMatchFactory
+
+    match = MenuMatchFactory(need__unit=world.college, resource__volunteer__unit=world.other_college,
+                             resource__volunteer__name="外院老同志甲")
+    client = client_for(secretary)
+    board = client.get(reverse("tracker:menu-board")).content.decode()
+    detail = client.get(reverse("tracker:match-detail", args=[match.pk])).content.decode()
+    assert match.resource.title in board and match.resource.title in detail
+    assert "外院老同志甲" not in board and "外院老同志甲" not in detail

@@ -7,7 +7,7 @@ when a `can_…` function says no). One condition per line, so a reviewer can re
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .models import (
@@ -252,8 +252,14 @@ def needs_visible_to(user: User) -> QuerySet[NeedItem]:
 
 
 def matches_visible_to(user: User) -> QuerySet[MenuMatch]:
-    """A match is visible to whoever sees its need (the college that asked)."""
-    return MenuMatch.objects.filter(need__in=needs_visible_to(user))
+    """A match is visible to whoever sees its need (the college that asked).
+
+    Staff may pair a college's need with another college's volunteer; `volunteer_visible` tells the page
+    whether this user may see who that volunteer is, since a secretary sees no other college's people.
+    """
+    visible_volunteer = volunteers_visible_to(user).filter(pk=OuterRef("resource__volunteer_id"))
+    matches = MenuMatch.objects.filter(need__in=needs_visible_to(user))
+    return matches.annotate(volunteer_visible=Exists(visible_volunteer))
 
 
 def get_match_for_user(user: User, pk: int) -> MenuMatch:

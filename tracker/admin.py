@@ -6,7 +6,30 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, services
-from .models import EvidenceFile, Institution, OrgUnit, Phase, Plan, Profile, Stage, Task, TaskParty, TaskUpdate
+from .models import (
+    Activity,
+    EvidenceFile,
+    Institution,
+    MenuMatch,
+    NeedItem,
+    OrgUnit,
+    Phase,
+    Plan,
+    Profile,
+    Quota,
+    QuotaEntry,
+    ResourceItem,
+    RosterImport,
+    Speciality,
+    Stage,
+    Task,
+    TaskParty,
+    TaskUpdate,
+    Team,
+    TeamMembership,
+    Volunteer,
+    WorkPlatform,
+)
 
 # For each model a foreign key may point to: the path from that model to its institution.
 INSTITUTION_PATHS = {
@@ -17,6 +40,14 @@ INSTITUTION_PATHS = {
     Stage: "phase__plan__institution",
     Task: "stage__phase__plan__institution",
     TaskUpdate: "task__stage__phase__plan__institution",
+    Speciality: "institution",
+    Volunteer: "institution",
+    Team: "institution",
+    WorkPlatform: "institution",
+    Activity: "unit__institution",
+    ResourceItem: "volunteer__institution",
+    NeedItem: "unit__institution",
+    Quota: "institution",
 }
 
 
@@ -48,9 +79,18 @@ class ScopedChoicesMixin:
 
 
 class InstitutionScopedAdmin(ScopedChoicesMixin, SimpleHistoryAdmin):
-    """Limits the change list, every object page and every drop-down to the user's institution."""
+    """Limits the change list, every object page and every drop-down to the user's institution.
+
+    A model with a `version` field gets it raised on every admin save, so that edit forms loaded
+    elsewhere before the change are refused rather than overwriting it.
+    """
 
     institution_path: str = "institution"
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if change and hasattr(obj, "version"):
+            obj.version += 1
+        super().save_model(request, obj, form, change)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
@@ -150,12 +190,6 @@ class TaskAdmin(InstitutionScopedAdmin):
     readonly_fields = ["status", "progress", "done_on", "version"]
     inlines = [TaskPartyInline]
 
-    def save_model(self, request: HttpRequest, obj: Task, form, change: bool) -> None:
-        # An admin edit is a change like any other: forms loaded before it must see a newer version.
-        if change:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-
 
 class EvidenceInline(ScopedChoicesMixin, admin.TabularInline):
     model = EvidenceFile
@@ -192,3 +226,96 @@ class ProfileAdmin(InstitutionScopedAdmin):
     def save_model(self, request: HttpRequest, obj: Profile, form, change: bool) -> None:
         # The service also sets the admin flag and group that go with the role.
         services.profile_assign_role(user=obj.user, role=obj.role, institution=obj.institution, unit=obj.unit)
+
+
+@admin.register(Speciality)
+class SpecialityAdmin(InstitutionScopedAdmin):
+    list_display = ["name", "institution"]
+    search_fields = ["name"]
+
+
+@admin.register(Volunteer)
+class VolunteerAdmin(InstitutionScopedAdmin):
+    list_display = ["name", "staff_number", "unit", "layer", "eligible", "participating", "backbone"]
+    list_filter = ["layer", "eligible", "participating", "backbone", "category", "institution"]
+    search_fields = ["name", "staff_number"]
+    list_select_related = ["unit"]
+    readonly_fields = ["version"]
+
+
+class TeamMembershipInline(ScopedChoicesMixin, admin.TabularInline):
+    model = TeamMembership
+    extra = 0
+    raw_id_fields = ["volunteer"]
+
+
+@admin.register(Team)
+class TeamAdmin(InstitutionScopedAdmin):
+    list_display = ["name", "institution", "order"]
+    search_fields = ["name"]
+    inlines = [TeamMembershipInline]
+
+
+@admin.register(WorkPlatform)
+class WorkPlatformAdmin(InstitutionScopedAdmin):
+    list_display = ["name", "level", "owner", "host", "brand", "active_from", "active_to"]
+    list_filter = ["level", "brand", "institution"]
+    search_fields = ["name"]
+    list_select_related = ["owner", "host"]
+    readonly_fields = ["version"]
+    filter_horizontal = ["volunteers"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(InstitutionScopedAdmin):
+    institution_path = "unit__institution"
+    list_display = ["date", "title", "unit", "kind", "platform"]
+    list_filter = ["kind", "unit__institution"]
+    search_fields = ["title", "notes"]
+    list_select_related = ["unit", "platform"]
+    readonly_fields = ["version", "recorded_by"]
+    raw_id_fields = ["retirees"]
+
+
+@admin.register(ResourceItem)
+class ResourceItemAdmin(InstitutionScopedAdmin):
+    institution_path = "volunteer__institution"
+    list_display = ["title", "volunteer", "active"]
+    list_filter = ["active"]
+    search_fields = ["title", "volunteer__name"]
+    raw_id_fields = ["volunteer"]
+
+
+@admin.register(NeedItem)
+class NeedItemAdmin(InstitutionScopedAdmin):
+    institution_path = "unit__institution"
+    list_display = ["title", "unit", "audience", "active"]
+    list_filter = ["audience", "active"]
+    search_fields = ["title"]
+
+
+@admin.register(MenuMatch)
+class MenuMatchAdmin(InstitutionScopedAdmin):
+    institution_path = "need__unit__institution"
+    list_display = ["__str__", "status", "proposed_on", "delivered_on"]
+    list_filter = ["status"]
+    raw_id_fields = ["resource", "need"]
+    readonly_fields = ["version"]
+
+
+@admin.register(Quota)
+class QuotaAdmin(InstitutionScopedAdmin):
+    list_display = ["name", "metric", "comparator", "target", "scope", "deadline", "institution"]
+    list_filter = ["scope", "institution"]
+    search_fields = ["name", "source_document"]
+
+
+@admin.register(QuotaEntry)
+class QuotaEntryAdmin(ReadOnlyLogAdmin):
+    institution_path = "quota__institution"
+    list_display = ["quota", "unit", "value", "entered_by", "entered_at"]
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(ReadOnlyLogAdmin):
+    list_display = ["file_name", "institution", "unit", "created_by", "created_at", "applied_at"]

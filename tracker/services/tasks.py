@@ -121,8 +121,12 @@ def task_add_update(
 # --- People and roles --------------------------------------------------------------------------
 
 STAFF_GROUP = "committee staff"
-STAFF_MODELS = ("plan", "phase", "stage", "task", "taskparty", "taskupdate", "evidencefile", "orgunit")
-READ_ONLY_FOR_STAFF = ("view_institution", "view_profile")
+STAFF_MODELS = (
+    "plan", "phase", "stage", "task", "taskparty", "taskupdate", "evidencefile", "orgunit", "speciality",
+    "volunteer", "team", "teammembership", "workplatform", "activity", "resourceitem", "needitem", "menumatch",
+    "quota",
+)
+READ_ONLY_FOR_STAFF = ("view_institution", "view_profile", "view_quotaentry", "view_rosterimport")
 
 
 def ensure_staff_group() -> Group:
