@@ -22,8 +22,6 @@ from .factories import (
     UserFactory,
 )
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):

@@ -1,12 +1,49 @@
-"""factory-boy factories for the tracker's models."""
+"""factory-boy factories for the tracker's models, and helpers that build uploads and roster workbooks for tests."""
+
+from __future__ import annotations
 
 import datetime as dt
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory
+from openpyxl import Workbook
 
-from tracker.models import EvidenceFile, Institution, OrgUnit, Phase, Plan, Profile, Stage, Task, TaskParty, TaskUpdate
+from tracker.models import (
+    Activity,
+    EvidenceFile,
+    Institution,
+    MenuMatch,
+    NeedItem,
+    OrgUnit,
+    Phase,
+    Plan,
+    Profile,
+    Quota,
+    QuotaEntry,
+    ResourceItem,
+    RosterImport,
+    Speciality,
+    Stage,
+    Task,
+    TaskParty,
+    TaskUpdate,
+    Team,
+    TeamMembership,
+    Volunteer,
+    WorkPlatform,
+)
+from tracker.roster_xlsx import COLUMNS, SHEET_TITLE
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+# --- Institutions, units and people -------------------------------------------------------------
 
 
 class InstitutionFactory(DjangoModelFactory):
@@ -45,6 +82,9 @@ class ProfileFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Profile.Role.STAFF
     institution = factory.SubFactory(InstitutionFactory)
+
+
+# --- Plans and tasks ----------------------------------------------------------------------------
 
 
 class PlanFactory(DjangoModelFactory):
@@ -112,9 +152,119 @@ class TaskUpdateFactory(DjangoModelFactory):
     task_version = 1
 
 
+# --- Roster and teams ---------------------------------------------------------------------------
+
+
+class SpecialityFactory(DjangoModelFactory):
+    class Meta:
+        model = Speciality
+        django_get_or_create = ("institution", "name")
+
+    institution = factory.SubFactory(InstitutionFactory)
+    name = factory.Sequence(lambda n: f"特长{n}")
+
+
+class VolunteerFactory(DjangoModelFactory):
+    class Meta:
+        model = Volunteer
+
+    unit = factory.SubFactory(OrgUnitFactory)
+    institution = factory.SelfAttribute("unit.institution")
+    staff_number = factory.Sequence(lambda n: f"T{n:06d}")
+    name = factory.Faker("name", locale="zh_CN")
+    gender = Volunteer.Gender.MALE
+    birth_year = 1952
+    retired_year = 2012
+    category = Volunteer.Category.TEACHER
+    party_member = True
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    eligible = True
+    participating = False
+    backbone = False
+
+
+class TeamFactory(DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ("institution", "name")
+
+    institution = factory.SubFactory(InstitutionFactory)
+    name = factory.Sequence(lambda n: f"讲师团{n}")
+
+
+class TeamMembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = TeamMembership
+
+    team = factory.SubFactory(TeamFactory)
+    volunteer = factory.SubFactory(VolunteerFactory)
+    joined_on = dt.date(2020, 9, 1)
+
+
+class RosterImportFactory(DjangoModelFactory):
+    """A checked import waiting for confirmation; `rows` in the service's stored shape."""
+
+    class Meta:
+        model = RosterImport
+
+    institution = factory.SubFactory(InstitutionFactory)
+    created_by = factory.SubFactory(UserFactory)
+    file_name = "花名册.xlsx"
+    rows = factory.List([])
+
+
+# --- Work platforms and the ledger --------------------------------------------------------------
+
+
+class WorkPlatformFactory(DjangoModelFactory):
+    class Meta:
+        model = WorkPlatform
+
+    owner = factory.SubFactory(OrgUnitFactory)
+    institution = factory.SelfAttribute("owner.institution")
+    level = WorkPlatform.Level.COLLEGE
+    name = factory.Sequence(lambda n: f"成长导师平台{n}")
+    serving_leader = "王主任"
+    brand = WorkPlatform.Brand.NONE
+    recognised_by = factory.LazyAttribute(lambda p: "江苏省关工委" if p.brand == WorkPlatform.Brand.HIGHER else "")
+    active_from = dt.date(2020, 1, 1)
+
+
+class ActivityFactory(DjangoModelFactory):
+    class Meta:
+        model = Activity
+
+    unit = factory.SubFactory(OrgUnitFactory)
+    date = dt.date(2021, 5, 20)
+    kind = Activity.Kind.MEETING
+    title = factory.Sequence(lambda n: f"关工委工作会议{n}")
+    retiree_count = 5
+    youth_count = 30
+    recorded_by = factory.SubFactory(UserFactory)
+
+
 class EvidenceFileFactory(DjangoModelFactory):
+    """A supporting document on a task update.
+
+    `ledger=True` attaches it to a ledger entry instead; `standalone=True` to neither, as the file behind a quota
+    value entered by hand.
+    """
+
     class Meta:
         model = EvidenceFile
+
+    class Params:
+        ledger = factory.Trait(
+            update=None,
+            activity=factory.SubFactory(ActivityFactory),
+            original_name="签到表.pdf",
+            uploaded_by=factory.SelfAttribute("activity.recorded_by"),
+        )
+        standalone = factory.Trait(
+            update=None,
+            original_name="学院关工委工作制度汇编.pdf",
+            uploaded_by=factory.SubFactory(UserFactory),
+        )
 
     update = factory.SubFactory(TaskUpdateFactory)
     file = factory.django.FileField(filename="evidence.pdf", data=b"%PDF-1.4 test")
@@ -122,3 +272,124 @@ class EvidenceFileFactory(DjangoModelFactory):
     size = 13
     kind = "pdf"
     uploaded_by = factory.SelfAttribute("update.author")
+
+
+# --- Double menus and quotas --------------------------------------------------------------------
+
+
+class ResourceItemFactory(DjangoModelFactory):
+    class Meta:
+        model = ResourceItem
+        skip_postgeneration_save = True
+
+    volunteer = factory.SubFactory(VolunteerFactory)
+    title = factory.Sequence(lambda n: f"专题讲座{n}")
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.set(extracted)
+
+
+class NeedItemFactory(DjangoModelFactory):
+    class Meta:
+        model = NeedItem
+        skip_postgeneration_save = True
+
+    unit = factory.SubFactory(OrgUnitFactory)
+    audience = NeedItem.Audience.STUDENTS
+    title = factory.Sequence(lambda n: f"学业辅导需求{n}")
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.set(extracted)
+
+
+class MenuMatchFactory(DjangoModelFactory):
+    class Meta:
+        model = MenuMatch
+
+    need = factory.SubFactory(NeedItemFactory)
+    resource = factory.SubFactory(
+        ResourceItemFactory, volunteer__unit=factory.SelfAttribute("...need.unit"),
+    )
+    status = MenuMatch.Status.PROPOSED
+    proposed_on = dt.date(2021, 3, 1)
+    delivered_on = factory.LazyAttribute(
+        lambda match: dt.date(2021, 4, 1) if match.status == MenuMatch.Status.DELIVERED else None
+    )
+
+
+class QuotaFactory(DjangoModelFactory):
+    class Meta:
+        model = Quota
+
+    institution = factory.SubFactory(InstitutionFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"指标{n}")
+    metric = "participation_rate"
+    comparator = Quota.Comparator.AT_LEAST
+    target = Decimal("60")
+    scope = Quota.Scope.EACH_COLLEGE
+    source_document = "苏州大学《推进关工委优质化建设工作的具体安排》"
+    source_clause = "二.3"
+
+
+class QuotaEntryFactory(DjangoModelFactory):
+    class Meta:
+        model = QuotaEntry
+
+    quota = factory.SubFactory(QuotaFactory, metric="manual", comparator=Quota.Comparator.EQUAL,
+                               target=Decimal("1"))
+    unit = None
+    value = Decimal("1")
+    evidence = factory.SubFactory(EvidenceFileFactory, standalone=True)
+    entered_by = factory.SelfAttribute("evidence.uploaded_by")
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def college(institution, name: str, **kwargs) -> OrgUnit:
+    return OrgUnitFactory(institution=institution, kind=OrgUnit.Kind.COLLEGE, name=name, **kwargs)
+
+
+def pdf_upload(name: str = "二级关工委工作制度.pdf") -> SimpleUploadedFile:
+    """A small valid PDF, as a browser would upload it."""
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def stored_create_row(unit, staff_number: str = "M000001", name: str = "周明", row: int = 2) -> dict[str, Any]:
+    """One row as roster_import_stage stores it: a new person on `unit`'s roster."""
+    return {
+        "row": row, "action": "create", "id": None, "version": None, "unit": unit.pk, "specialities": ["党建"],
+        "fields": {
+            "staff_number": staff_number, "name": name, "gender": "male", "birth_year": 1950, "retired_year": 2010,
+            "former_post": "", "former_unit": "", "category": "teacher", "party_member": True, "phone": "",
+            "layer": "", "eligible": True, "participating": True, "backbone": False, "active_from": None,
+            "active_to": None,
+        },
+    }
+
+
+HEADERS = [column.header for column in COLUMNS]
+
+
+def person_row(staff_number: str, name: str, unit: str, **cells: Any) -> list[Any]:
+    """A data row in the template's column order; `cells` by header, e.g. 骨干="是"."""
+    values = {"工号": staff_number, "姓名": name, "所在单位": unit, "有条件": "是", "参与": "否", "骨干": "否"}
+    values.update(cells)
+    return [values.get(header) for header in HEADERS]
+
+
+def workbook_bytes(rows: Sequence[Sequence[Any]], headers: Sequence[str] = HEADERS, title: str = SHEET_TITLE) -> bytes:
+    """An xlsx file (written by openpyxl) with a header row and `rows`."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

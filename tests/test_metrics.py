@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -12,10 +13,11 @@ from tracker import metrics
 from tracker.metrics import METRICS, QuotaStatus, overall_status, quota_status
 from tracker.models import Activity, MenuMatch, OrgUnit, Quota, Volunteer, WorkPlatform
 
-from .factories import InstitutionFactory, OrgUnitFactory
-from .factories_menus import (
+from .factories import (
     ActivityFactory,
+    InstitutionFactory,
     MenuMatchFactory,
+    OrgUnitFactory,
     QuotaEntryFactory,
     QuotaFactory,
     VolunteerFactory,
@@ -166,7 +168,7 @@ def test_platform_metrics_count_active_platforms_of_the_institution(small):
 
 
 def _ledger(small):
-    a = ActivityFactory
+    a = partial(ActivityFactory, kind=Activity.Kind.PARTY_REPORT)  # a party report unless the row says otherwise
     a(unit=small.party, date=dt.date(2021, 3, 1))
     a(unit=small.committee, date=dt.date(2021, 12, 31))
     a(unit=small.party, date=LAST_YEAR)  # last year
@@ -312,7 +314,7 @@ def _add_colleges(small, count):
         small.colleges.append(unit)
         VolunteerFactory(unit=unit, participating=True)
         WorkPlatformFactory(owner=unit)
-        ActivityFactory(unit=unit, date=dt.date(2021, 2, 1))
+        ActivityFactory(unit=unit, date=dt.date(2021, 2, 1), kind=Activity.Kind.PARTY_REPORT)
         MenuMatchFactory(need__unit=unit, status=MenuMatch.Status.DELIVERED)
 
 

@@ -13,11 +13,24 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from . import factories_menus as menus
-from . import factories_roster as roster
-from . import factories_work as work
 from .conftest import PERSONAS, client_for
-from .factories import EvidenceFileFactory, TaskUpdateFactory
+from .factories import (
+    ActivityFactory,
+    EvidenceFileFactory,
+    MenuMatchFactory,
+    NeedItemFactory,
+    QuotaFactory,
+    ResourceItemFactory,
+    RosterImportFactory,
+    TaskUpdateFactory,
+    TeamFactory,
+    TeamMembershipFactory,
+    UserFactory,
+    VolunteerFactory,
+    WorkPlatformFactory,
+    pdf_upload,
+    stored_create_row,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +82,7 @@ MATRIX: dict[str, Row] = {
     # roster and teams
     "tracker:volunteer-list": Row("GET", no_args, signed_in(200)),
     "tracker:volunteer-detail": Row(
-        "GET", lambda w: [roster.VolunteerFactory(unit=w.college).pk],
+        "GET", lambda w: [VolunteerFactory(unit=w.college).pk],
         signed_in(200, other_staff=404, other_secretary=404, liaison=404),
     ),
     "tracker:volunteer-create": Row(
@@ -77,7 +90,7 @@ MATRIX: dict[str, Row] = {
         lambda w: {"unit": w.college.pk, "staff_number": "P0001", "name": "周明", "eligible": "on"},
     ),
     "tracker:volunteer-update": Row(
-        "POST", lambda w: [roster.VolunteerFactory(unit=w.college).pk],
+        "POST", lambda w: [VolunteerFactory(unit=w.college).pk],
         signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
         lambda w: {"version": 1, "unit": w.college.pk, "staff_number": "P0002", "name": "周明", "eligible": "on"},
     ),
@@ -85,25 +98,25 @@ MATRIX: dict[str, Row] = {
     "tracker:roster-export": Row("GET", no_args, signed_in(200)),
     "tracker:roster-import": Row("GET", no_args, signed_in(200, other_staff=403, leader=403)),
     "tracker:roster-import-confirm": Row(
-        "POST", lambda w: [roster.RosterImportFactory(
-            institution=w.institution, created_by=roster.UserFactory(username="staff"),
-            rows=[roster.stored_create_row(w.college)],
+        "POST", lambda w: [RosterImportFactory(
+            institution=w.institution, created_by=UserFactory(username="staff"),
+            rows=[stored_create_row(w.college)],
         ).pk],
         signed_in(404, staff=302),  # only the uploader
     ),
     "tracker:team-list": Row("GET", no_args, signed_in(200)),
     "tracker:team-detail": Row(
-        "GET", lambda w: [roster.TeamFactory(institution=w.institution).pk], signed_in(200, other_staff=404),
+        "GET", lambda w: [TeamFactory(institution=w.institution).pk], signed_in(200, other_staff=404),
     ),
     "tracker:team-membership-add": Row(
-        "POST", lambda w: [roster.TeamFactory(institution=w.institution).pk],
+        "POST", lambda w: [TeamFactory(institution=w.institution).pk],
         # the volunteer is not among the other secretary's or the liaison's people: a form error
         signed_in(302, other_staff=404, other_secretary=400, liaison=400, leader=403),
-        lambda w: {"volunteer": roster.VolunteerFactory(unit=w.college).pk, "joined_on": "2021-09-01"},
+        lambda w: {"volunteer": VolunteerFactory(unit=w.college).pk, "joined_on": "2021-09-01"},
     ),
     "tracker:team-membership-end": Row(
-        "POST", lambda w: (lambda m: [m.team_id, m.pk])(roster.TeamMembershipFactory(
-            team=roster.TeamFactory(institution=w.institution), volunteer=roster.VolunteerFactory(unit=w.college),
+        "POST", lambda w: (lambda m: [m.team_id, m.pk])(TeamMembershipFactory(
+            team=TeamFactory(institution=w.institution), volunteer=VolunteerFactory(unit=w.college),
         )),
         signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
         lambda w: {"left_on": "2021-10-01"},
@@ -111,7 +124,7 @@ MATRIX: dict[str, Row] = {
     # platforms and ledger
     "tracker:platform-list": Row("GET", no_args, signed_in(200)),
     "tracker:platform-detail": Row(
-        "GET", lambda w: [work.PlatformFactory(owner=w.college).pk], signed_in(200, other_staff=404),
+        "GET", lambda w: [WorkPlatformFactory(owner=w.college).pk], signed_in(200, other_staff=404),
     ),
     "tracker:platform-create": Row(
         "POST", no_args,
@@ -121,14 +134,14 @@ MATRIX: dict[str, Row] = {
         lambda w: {"name": "青蓝工程平台", "level": "college", "owner": w.college.pk, "brand": "none"},
     ),
     "tracker:platform-update": Row(
-        "POST", lambda w: [work.PlatformFactory(owner=w.college).pk],
+        "POST", lambda w: [WorkPlatformFactory(owner=w.college).pk],
         signed_in(302, other_staff=404, other_secretary=403, liaison=403, leader=403),
         lambda w: {"version": 1, "name": "青蓝工程平台", "level": "college", "owner": w.college.pk,
                    "brand": "none"},
     ),
     "tracker:activity-list": Row("GET", no_args, signed_in(200)),
     "tracker:activity-detail": Row(
-        "GET", lambda w: [work.ActivityFactory(unit=w.college).pk],
+        "GET", lambda w: [ActivityFactory(unit=w.college).pk],
         signed_in(200, other_staff=404, other_secretary=404, liaison=404),
     ),
     "tracker:activity-create": Row(
@@ -139,7 +152,7 @@ MATRIX: dict[str, Row] = {
                    "retiree_count": 0, "youth_count": 0},
     ),
     "tracker:activity-update": Row(
-        "POST", lambda w: [work.ActivityFactory(unit=w.college).pk],
+        "POST", lambda w: [ActivityFactory(unit=w.college).pk],
         signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
         lambda w: {"version": 1, "unit": w.college.pk, "date": "2021-06-18", "kind": "study", "title": "学习会",
                    "retiree_count": 5, "youth_count": 0},
@@ -156,34 +169,34 @@ MATRIX: dict[str, Row] = {
     "tracker:resource-create": Row(
         "POST", no_args,
         signed_in(302, other_staff=403, other_secretary=400, liaison=400, leader=403),
-        lambda w: {"volunteer": menus.VolunteerFactory(unit=w.college).pk, "title": "党史专题讲座"},
+        lambda w: {"volunteer": VolunteerFactory(unit=w.college).pk, "title": "党史专题讲座"},
     ),
     "tracker:match-create": Row(
         "POST", no_args,
         signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
-        lambda w: {"resource": menus.ResourceItemFactory(volunteer__unit=w.college).pk,
-                   "need": menus.NeedItemFactory(unit=w.college).pk},
+        lambda w: {"resource": ResourceItemFactory(volunteer__unit=w.college).pk,
+                   "need": NeedItemFactory(unit=w.college).pk},
     ),
     "tracker:match-detail": Row(
-        "GET", lambda w: [menus.MenuMatchFactory(need__unit=w.college).pk],
+        "GET", lambda w: [MenuMatchFactory(need__unit=w.college).pk],
         signed_in(200, other_staff=404, other_secretary=404, liaison=404),
     ),
     "tracker:match-advance": Row(
-        "POST", lambda w: [menus.MenuMatchFactory(need__unit=w.college).pk],
+        "POST", lambda w: [MenuMatchFactory(need__unit=w.college).pk],
         signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
         lambda w: {"version": 1, "status": "agreed", "feedback": "已约定时间"},
     ),
     # quotas
     "tracker:quota-list": Row("GET", no_args, signed_in(200)),
     "tracker:quota-detail": Row(
-        "GET", lambda w: [menus.QuotaFactory(institution=w.institution).pk], signed_in(200, other_staff=404),
+        "GET", lambda w: [QuotaFactory(institution=w.institution).pk], signed_in(200, other_staff=404),
     ),
     "tracker:quota-entry-create": Row(
-        "POST", lambda w: [menus.QuotaFactory(institution=w.institution, metric="manual", comparator="eq",
+        "POST", lambda w: [QuotaFactory(institution=w.institution, metric="manual", comparator="eq",
                                               target=1).pk],
         # the other secretary may enter values, but for her own college only: a form error
         signed_in(302, other_staff=404, other_secretary=400, liaison=403, leader=403),
-        lambda w: {"unit": w.college.pk, "value": "1", "note": "制度汇编", "evidence": menus.pdf_upload()},
+        lambda w: {"unit": w.college.pk, "value": "1", "note": "制度汇编", "evidence": pdf_upload()},
     ),
 }
 

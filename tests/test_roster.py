@@ -24,7 +24,7 @@ from tracker.services.roster import (
 )
 from tracker.services.tasks import StaleEditError
 
-from .factories_roster import TeamFactory, TeamMembershipFactory, VolunteerFactory
+from .factories import TeamFactory, TeamMembershipFactory, VolunteerFactory
 
 pytestmark = pytest.mark.django_db
 

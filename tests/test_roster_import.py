@@ -24,8 +24,7 @@ from tracker.models import OrgUnit, RosterImport, Speciality, Volunteer
 from tracker.services.roster import VolunteerData, roster_import_apply, roster_import_stage, volunteer_create
 
 from .conftest import client_for
-from .factories import OrgUnitFactory
-from .factories_roster import HEADERS, VolunteerFactory, person_row, workbook_bytes
+from .factories import HEADERS, OrgUnitFactory, VolunteerFactory, person_row, workbook_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,7 @@ from tracker.metrics import METRICS
 from tracker.models import Institution, MenuMatch, Plan, Quota, QuotaEntry
 
 from .conftest import client_for
-from .factories import InstitutionFactory
-from .factories_menus import QuotaFactory
+from .factories import InstitutionFactory, QuotaFactory
 
 pytestmark = pytest.mark.django_db
 

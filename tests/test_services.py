@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tracker import services
 from tracker.models import EvidenceFile, Task, TaskUpdate
 
-from .conftest import PDF_BYTES
+from .factories import PDF_BYTES
 
 
 def add(actor, task, **kwargs):

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tracker.uploads import check_evidence_file
 
-from .conftest import PDF_BYTES
+from .factories import PDF_BYTES
 
 
 def ooxml(main_part: str) -> bytes:

@@ -16,9 +16,15 @@ from openpyxl import load_workbook
 from tracker.ledger_xlsx import HEADERS
 from tracker.models import Activity, EvidenceFile
 
-from .conftest import PDF_BYTES, client_for
-from .factories import OrgUnitFactory
-from .factories_work import ActivityEvidenceFactory, ActivityFactory, PlatformFactory, WorkVolunteerFactory
+from .conftest import client_for
+from .factories import (
+    PDF_BYTES,
+    ActivityFactory,
+    EvidenceFileFactory,
+    OrgUnitFactory,
+    VolunteerFactory,
+    WorkPlatformFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +46,11 @@ def html_of(response) -> str:
 
 
 def test_list_rows_show_date_unit_kind_title_platform_counts_and_evidence(world, staff):
-    platform = PlatformFactory(owner=world.college, name="青蓝工程平台")
+    platform = WorkPlatformFactory(owner=world.college, name="青蓝工程平台")
     activity = ActivityFactory(unit=world.college, platform=platform, title="青蓝结对座谈会", date=dt.date(2021, 3, 8),
                                kind=Activity.Kind.MEETING, retiree_count=7, youth_count=45)
-    ActivityEvidenceFactory(activity=activity)
-    ActivityEvidenceFactory(activity=activity)
+    EvidenceFileFactory(ledger=True, activity=activity)
+    EvidenceFileFactory(ledger=True, activity=activity)
     html = html_of(client_for(staff).get(reverse(LIST)))
     row = html[html.index(f'id="entry-{activity.pk}"'):]
     row = row[:row.index("</tr>")]
@@ -72,7 +78,7 @@ def test_leader_reads_every_units_entries_and_filters_by_unit(world, leader):
 
 
 def test_filters_by_platform_kind_and_period(world, staff):
-    platform = PlatformFactory(owner=world.college)
+    platform = WorkPlatformFactory(owner=world.college)
     ActivityFactory(unit=world.college, platform=platform, title="平台活动", date=dt.date(2020, 5, 1))
     ActivityFactory(unit=world.college, kind="training", title="骨干培训班", date=dt.date(2021, 10, 28))
     ActivityFactory(unit=world.college, kind="visit", title="重阳走访", date=dt.date(2022, 10, 4))
@@ -112,14 +118,14 @@ def test_list_query_count_is_the_same_at_2_and_40_colleges_and_20_more_entries(w
     # recorder, evidence count)
     client = client_for(staff)
     url = reverse(LIST)
-    platform = PlatformFactory(owner=world.college)
+    platform = WorkPlatformFactory(owner=world.college)
     ActivityFactory(unit=world.college, platform=platform)
     before = _queries(client, url)
     colleges = [OrgUnitFactory(institution=world.institution, kind="college", name=f"新学院{n}") for n in range(38)]
     for n in range(20):
-        activity = ActivityFactory(unit=colleges[n], platform=PlatformFactory(owner=colleges[n]))
-        ActivityEvidenceFactory(activity=activity)
-        activity.retirees.set([WorkVolunteerFactory(unit=activity.unit)])
+        activity = ActivityFactory(unit=colleges[n], platform=WorkPlatformFactory(owner=colleges[n]))
+        EvidenceFileFactory(ledger=True, activity=activity)
+        activity.retirees.set([VolunteerFactory(unit=activity.unit)])
     assert _queries(client, url) == before
     assert _queries(client, f"{url}?kind=meeting&date_from=2021-01-01") == before
     assert before <= 8
@@ -130,9 +136,9 @@ def test_list_query_count_is_the_same_at_2_and_40_colleges_and_20_more_entries(w
 
 def test_detail_lists_evidence_as_downloads_and_names_visible_people(world, secretary):
     activity = ActivityFactory(unit=world.college, title="重阳节走访慰问", retiree_count=3)
-    activity.retirees.set([WorkVolunteerFactory(unit=world.college, name="本院老师"),
-                           WorkVolunteerFactory(unit=world.other_college, name="他院老师")])
-    evidence = ActivityEvidenceFactory(activity=activity, original_name="走访照片.pdf")
+    activity.retirees.set([VolunteerFactory(unit=world.college, name="本院老师"),
+                           VolunteerFactory(unit=world.other_college, name="他院老师")])
+    evidence = EvidenceFileFactory(ledger=True, activity=activity, original_name="走访照片.pdf")
     client = client_for(secretary)
     response = client.get(activity.get_absolute_url())
     html = html_of(response)
@@ -144,7 +150,7 @@ def test_detail_lists_evidence_as_downloads_and_names_visible_people(world, secr
 
 def test_secretary_cannot_see_another_colleges_entry_or_its_evidence(world, other_secretary, liaison):
     activity = ActivityFactory(unit=world.college)
-    evidence = ActivityEvidenceFactory(activity=activity)
+    evidence = EvidenceFileFactory(ledger=True, activity=activity)
     for user in (other_secretary, liaison):
         client = client_for(user)
         assert client.get(activity.get_absolute_url()).status_code == 404
@@ -156,7 +162,7 @@ def test_secretary_cannot_see_another_colleges_entry_or_its_evidence(world, othe
 
 
 def test_secretary_records_an_entry_with_two_evidence_files(world, secretary):
-    volunteer = WorkVolunteerFactory(unit=world.college, name="孙老师")
+    volunteer = VolunteerFactory(unit=world.college, name="孙老师")
     files = [SimpleUploadedFile("通知.pdf", PDF_BYTES), SimpleUploadedFile("签到表.pdf", PDF_BYTES)]
     client = client_for(secretary)
     form = client.get(reverse("tracker:activity-create"))
@@ -199,7 +205,7 @@ def test_bad_entry_is_refused_with_a_message_and_nothing_stored(world, staff, fi
 
 
 def test_more_retirees_named_than_counted_is_explained(world, staff):
-    people = [WorkVolunteerFactory(unit=world.college).pk for _ in range(3)]
+    people = [VolunteerFactory(unit=world.college).pk for _ in range(3)]
     response = client_for(staff).post(reverse("tracker:activity-create"),
                                       entry_data(world.college, retirees=people, retiree_count=1))
     assert response.status_code == 400
@@ -219,7 +225,7 @@ def test_oversized_evidence_is_refused(world, staff, settings):
 
 def test_edit_adds_evidence_and_keeps_what_was_attached(world, secretary):
     activity = ActivityFactory(unit=world.college, title="旧标题")
-    ActivityEvidenceFactory(activity=activity, original_name="旧材料.pdf")
+    EvidenceFileFactory(ledger=True, activity=activity, original_name="旧材料.pdf")
     client = client_for(secretary)
     url = reverse("tracker:activity-update", args=[activity.pk])
     page = html_of(client.get(url))
@@ -272,12 +278,12 @@ def workbook_rows(response) -> list[tuple]:
 
 
 def test_export_holds_the_filtered_entries_under_chinese_headers(world, staff):
-    platform = PlatformFactory(owner=world.college, name="青蓝工程平台")
+    platform = WorkPlatformFactory(owner=world.college, name="青蓝工程平台")
     activity = ActivityFactory(unit=world.college, platform=platform, date=dt.date(2021, 10, 28), kind="training",
                                title="骨干人员培训班", retiree_count=2, youth_count=60, notes="86人参加。")
-    activity.retirees.set([WorkVolunteerFactory(unit=world.college, name="甲老师"),
-                           WorkVolunteerFactory(unit=world.college, name="乙老师")])
-    ActivityEvidenceFactory(activity=activity)
+    activity.retirees.set([VolunteerFactory(unit=world.college, name="甲老师"),
+                           VolunteerFactory(unit=world.college, name="乙老师")])
+    EvidenceFileFactory(ledger=True, activity=activity)
     ActivityFactory(unit=world.college, date=dt.date(2020, 1, 5), title="范围之外")
     ActivityFactory(unit=world.other_college, date=dt.date(2021, 5, 5), title="他院条目")
     response = client_for(staff).get(reverse("tracker:activity-export"), {
@@ -301,8 +307,8 @@ def test_export_holds_the_filtered_entries_under_chinese_headers(world, staff):
 
 def test_secretarys_export_holds_only_her_colleges_entries_and_people(world, secretary):
     mine = ActivityFactory(unit=world.college, title="本院条目", date=dt.date(2022, 3, 1), retiree_count=2)
-    mine.retirees.set([WorkVolunteerFactory(unit=world.college, name="本院老师"),
-                       WorkVolunteerFactory(unit=world.other_college, name="他院老师")])
+    mine.retirees.set([VolunteerFactory(unit=world.college, name="本院老师"),
+                       VolunteerFactory(unit=world.other_college, name="他院老师")])
     ActivityFactory(unit=world.other_college, title="他院条目")
     response = client_for(secretary).get(reverse("tracker:activity-export"))
     rows = workbook_rows(response)

@@ -16,7 +16,7 @@ from tracker.models import MenuMatch, NeedItem, ResourceItem, Speciality
 from tracker.services import menus as services
 
 from .conftest import client_for
-from .factories_menus import (
+from .factories import (
     MenuMatchFactory,
     NeedItemFactory,
     ResourceItemFactory,
@@ -408,7 +408,7 @@ def test_service_refuses_a_stale_version(world, staff):
 
 
 def test_secretary_sees_a_match_for_her_need_but_not_who_from_another_college_offers_it(world, secretary):
-    from .factories_menus import MenuMatchFactory
+    from .factories import MenuMatchFactory
 
     match = MenuMatchFactory(need__unit=world.college, resource__volunteer__unit=world.other_college,
                              resource__volunteer__name="外院老同志甲")

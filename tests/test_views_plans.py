@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from tracker.models import EvidenceFile, Task, TaskUpdate
 
-from .conftest import PDF_BYTES, client_for
-from .factories import EvidenceFileFactory, TaskFactory, TaskPartyFactory, TaskUpdateFactory
+from .conftest import client_for
+from .factories import PDF_BYTES, EvidenceFileFactory, TaskFactory, TaskPartyFactory, TaskUpdateFactory
 
 pytestmark = pytest.mark.django_db
 

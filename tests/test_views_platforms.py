@@ -12,8 +12,7 @@ from django.utils.translation import ngettext
 from tracker.models import OrgUnit, WorkPlatform
 
 from .conftest import client_for
-from .factories import OrgUnitFactory
-from .factories_work import ActivityFactory, PlatformFactory, WorkVolunteerFactory
+from .factories import ActivityFactory, OrgUnitFactory, VolunteerFactory, WorkPlatformFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +23,7 @@ def committee_of(world) -> OrgUnit:
 
 def school_platform(world, **fields) -> WorkPlatform:
     fields.setdefault("host", world.member_unit)
-    return PlatformFactory(owner=committee_of(world), level=WorkPlatform.Level.SCHOOL, **fields)
+    return WorkPlatformFactory(owner=committee_of(world), level=WorkPlatform.Level.SCHOOL, **fields)
 
 
 def platform_data(owner, **fields) -> dict:
@@ -45,12 +44,12 @@ def html_of(response) -> str:
 
 
 def test_list_shows_each_platform_with_its_columns(world, staff):
-    leader = WorkVolunteerFactory(unit=world.college, name="赵老师")
+    leader = VolunteerFactory(unit=world.college, name="赵老师")
     platform = school_platform(world, name="理想信念教育平台", serving_leader="孙部长", volunteer_leader=leader,
                                has_substance=True, has_goals=True, has_plan=True, institutionalised=True,
                                standardised=True, brand=WorkPlatform.Brand.HIGHER, recognised_by="江苏省教育系统关工委",
                                recognised_on=dt.date(2021, 6, 1))
-    platform.volunteers.set([leader, WorkVolunteerFactory(unit=world.other_college)])
+    platform.volunteers.set([leader, VolunteerFactory(unit=world.other_college)])
     html = html_of(client_for(staff).get(reverse("tracker:platform-list")))
     row = html[html.index('id="platform-'):]
     for text in ("理想信念教育平台", "离退休工作处", "孙部长", "赵老师", "5/6", "江苏省教育系统关工委", "2021-06-01",
@@ -67,9 +66,9 @@ def test_totals_count_running_platforms_by_level_and_brand(world, staff):
     school_platform(world, name="十佳品牌", brand="school")
     school_platform(world, name="已结束的品牌", brand="higher", recognised_by="省关工委",
                     recognised_on=dt.date(2019, 1, 1), active_to=dt.date(2020, 12, 31))
-    PlatformFactory(owner=world.college, name="学院平台")
+    WorkPlatformFactory(owner=world.college, name="学院平台")
     foreign = OrgUnitFactory(institution=world.other_institution, kind="school_committee", name="外校关工委")
-    PlatformFactory(owner=foreign, level="school", name="外校平台")
+    WorkPlatformFactory(owner=foreign, level="school", name="外校平台")
     response = client_for(staff).get(reverse("tracker:platform-list"))
     totals = [value for value in response.context["totals"] if value.institution == world.institution]
     assert [(t.school_active, t.college_active, t.recognised_higher, t.school_brands) for t in totals] == [
@@ -82,8 +81,8 @@ def test_totals_count_running_platforms_by_level_and_brand(world, staff):
 def test_list_filters_by_level_owner_and_brand(world, staff):
     school_platform(world, name="校级十佳", brand="school")
     school_platform(world, name="校级普通")
-    PlatformFactory(owner=world.college, name="机电学院平台")
-    PlatformFactory(owner=world.other_college, name="化工学院平台")
+    WorkPlatformFactory(owner=world.college, name="机电学院平台")
+    WorkPlatformFactory(owner=world.other_college, name="化工学院平台")
     client = client_for(staff)
     url = reverse("tracker:platform-list")
     college_level = html_of(client.get(url, {"level": "college"}))
@@ -95,13 +94,13 @@ def test_list_filters_by_level_owner_and_brand(world, staff):
 
 
 def test_unknown_filter_is_reported_and_everything_shown(world, staff):
-    PlatformFactory(owner=world.college, name="机电学院平台")
+    WorkPlatformFactory(owner=world.college, name="机电学院平台")
     html = html_of(client_for(staff).get(reverse("tracker:platform-list"), {"owner": 99999}))
     assert _("A filter was not understood, so every platform is shown.") in html and "机电学院平台" in html
 
 
 def test_other_institution_sees_none_of_these_platforms(world, other_staff):
-    PlatformFactory(owner=world.college, name="机电学院平台")
+    WorkPlatformFactory(owner=world.college, name="机电学院平台")
     html = html_of(client_for(other_staff).get(reverse("tracker:platform-list")))
     assert "机电学院平台" not in html
 
@@ -116,15 +115,15 @@ def test_list_query_count_is_the_same_at_2_and_40_colleges(world, staff):
     # session, user, profile, platforms (+owner, host, co-leader, volunteer count), institutions, may-create check
     client = client_for(staff)
     url = reverse("tracker:platform-list")
-    PlatformFactory(owner=world.college, volunteer_leader=WorkVolunteerFactory(unit=world.college))
+    WorkPlatformFactory(owner=world.college, volunteer_leader=VolunteerFactory(unit=world.college))
     before = _queries(client, url)
     committee = committee_of(world)
     for n in range(38):
         college = OrgUnitFactory(institution=world.institution, kind="college", name=f"新学院{n}", parent=committee)
         host = OrgUnitFactory(institution=world.institution, kind="member_unit", name=f"委员单位{n}")
         for m in range(2):
-            platform = PlatformFactory(owner=college, host=host, volunteer_leader=WorkVolunteerFactory(unit=college))
-            platform.volunteers.set([WorkVolunteerFactory(unit=college) for _ in range(m + 1)])
+            platform = WorkPlatformFactory(owner=college, host=host, volunteer_leader=VolunteerFactory(unit=college))
+            platform.volunteers.set([VolunteerFactory(unit=college) for _ in range(m + 1)])
     assert _queries(client, url) == before
     assert before <= 7
 
@@ -134,8 +133,8 @@ def test_list_query_count_is_the_same_at_2_and_40_colleges(world, staff):
 
 def test_detail_names_only_people_the_reader_may_see_and_counts_the_others(world, staff, secretary):
     platform = school_platform(world, name="成长导师平台", has_goals=True)
-    platform.volunteers.set([WorkVolunteerFactory(unit=world.college, name="本院老师"),
-                             WorkVolunteerFactory(unit=world.other_college, name="他院老师")])
+    platform.volunteers.set([VolunteerFactory(unit=world.college, name="本院老师"),
+                             VolunteerFactory(unit=world.other_college, name="他院老师")])
     mine = html_of(client_for(secretary).get(platform.get_absolute_url()))
     assert "本院老师" in mine and "他院老师" not in mine
     assert ngettext("And %(counter)s volunteer from other units.", "And %(counter)s volunteers from other units.",
@@ -154,7 +153,7 @@ def test_detail_lists_recent_entries_the_reader_may_see(world, secretary):
 
 
 def test_platform_of_other_institution_is_404(world, other_staff):
-    platform = PlatformFactory(owner=world.college)
+    platform = WorkPlatformFactory(owner=world.college)
     assert client_for(other_staff).get(platform.get_absolute_url()).status_code == 404
     assert client_for(other_staff).get(reverse("tracker:platform-update", args=[platform.pk])).status_code == 404
 
@@ -163,7 +162,7 @@ def test_platform_of_other_institution_is_404(world, other_staff):
 
 
 def test_staff_creates_a_school_level_platform_with_volunteers(world, staff):
-    volunteer = WorkVolunteerFactory(unit=world.college, name="钱老师")
+    volunteer = VolunteerFactory(unit=world.college, name="钱老师")
     data = platform_data(committee_of(world), name="校史文化传承平台", level="school", host=world.member_unit.pk,
                          volunteer_leader=volunteer.pk, volunteers=[volunteer.pk], brand="higher",
                          recognised_by="江苏省教育系统关工委", recognised_on="2022-05-01")
@@ -178,8 +177,8 @@ def test_staff_creates_a_school_level_platform_with_volunteers(world, staff):
 
 
 def test_secretary_is_offered_only_her_college_and_her_people(world, secretary):
-    WorkVolunteerFactory(unit=world.college, name="本院老师")
-    WorkVolunteerFactory(unit=world.other_college, name="他院老师")
+    VolunteerFactory(unit=world.college, name="本院老师")
+    VolunteerFactory(unit=world.other_college, name="他院老师")
     response = client_for(secretary).get(reverse("tracker:platform-create"))
     assert response.status_code == 200
     form = response.context["form"]
@@ -247,7 +246,7 @@ def test_host_of_another_institution_is_refused(world, admin_user):
 
 
 def test_duplicate_name_in_the_institution_is_refused(world, staff):
-    PlatformFactory(owner=world.college, name="青蓝工程平台")
+    WorkPlatformFactory(owner=world.college, name="青蓝工程平台")
     response = client_for(staff).post(reverse("tracker:platform-create"), platform_data(world.college))
     assert response.status_code == 400 and WorkPlatform.objects.count() == 1
 
@@ -256,10 +255,10 @@ def test_duplicate_name_in_the_institution_is_refused(world, staff):
 
 
 def test_secretary_edits_her_platform_and_people_she_cannot_see_stay(world, secretary):
-    platform = PlatformFactory(owner=world.college, name="旧名称")
-    hidden = WorkVolunteerFactory(unit=world.other_college, name="他院老师")
+    platform = WorkPlatformFactory(owner=world.college, name="旧名称")
+    hidden = VolunteerFactory(unit=world.other_college, name="他院老师")
     platform.volunteers.set([hidden])
-    mine = WorkVolunteerFactory(unit=world.college)
+    mine = VolunteerFactory(unit=world.college)
     client = client_for(secretary)
     page = client.get(reverse("tracker:platform-update", args=[platform.pk]))
     assert page.status_code == 200 and "旧名称" in html_of(page) and "他院老师" not in html_of(page)
@@ -272,7 +271,7 @@ def test_secretary_edits_her_platform_and_people_she_cannot_see_stay(world, secr
 
 
 def test_stale_edit_is_refused_and_keeps_what_the_user_typed(world, staff, secretary):
-    platform = PlatformFactory(owner=world.college, name="原名称")
+    platform = WorkPlatformFactory(owner=world.college, name="原名称")
     url = reverse("tracker:platform-update", args=[platform.pk])
     assert client_for(staff).post(url, platform_data(world.college, name="同事改的名称", version=1)).status_code == 302
     response = client_for(secretary).post(url, platform_data(world.college, name="我基于旧页面的名称", version=1))
@@ -288,7 +287,7 @@ def test_stale_edit_is_refused_and_keeps_what_the_user_typed(world, staff, secre
 
 
 def test_secretary_cannot_edit_another_colleges_platform(world, other_secretary):
-    platform = PlatformFactory(owner=world.college, name="原名称")
+    platform = WorkPlatformFactory(owner=world.college, name="原名称")
     client = client_for(other_secretary)
     url = reverse("tracker:platform-update", args=[platform.pk])
     assert client.get(url).status_code == 403
@@ -297,7 +296,7 @@ def test_secretary_cannot_edit_another_colleges_platform(world, other_secretary)
 
 
 def test_detail_offers_edit_only_to_those_who_may(world, secretary, other_secretary, leader):
-    platform = PlatformFactory(owner=world.college)
+    platform = WorkPlatformFactory(owner=world.college)
     edit = reverse("tracker:platform-update", args=[platform.pk])
     assert edit in html_of(client_for(secretary).get(platform.get_absolute_url()))
     assert edit not in html_of(client_for(other_secretary).get(platform.get_absolute_url()))
@@ -322,7 +321,7 @@ def test_liaison_edits_a_platform_his_unit_hosts(world, liaison):
 
 
 def test_edit_without_the_loaded_version_is_refused(world, staff):
-    platform = PlatformFactory(owner=world.college, name="原名称")
+    platform = WorkPlatformFactory(owner=world.college, name="原名称")
     response = client_for(staff).post(reverse("tracker:platform-update", args=[platform.pk]),
                                       platform_data(world.college, name="新名称"))
     assert response.status_code == 400

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from tracker.metrics import METRICS
 from tracker.models import Activity, EvidenceFile, MenuMatch, OrgUnit, Quota, QuotaEntry, WorkPlatform
 
-from .conftest import PDF_BYTES, client_for
-from .factories import OrgUnitFactory
-from .factories_menus import (
+from .conftest import client_for
+from .factories import (
+    PDF_BYTES,
     ActivityFactory,
     MenuMatchFactory,
+    OrgUnitFactory,
     QuotaEntryFactory,
     QuotaFactory,
     VolunteerFactory,
@@ -144,11 +145,13 @@ def test_each_college_row_links_to_the_records_behind_its_number(world, staff, m
 
 def test_drill_down_pages_exist_and_list_the_records_counted(world, staff):
     """The links lead somewhere real: each list page answers and shows the college's record."""
-    ActivityFactory(unit=world.college, date=THIS_YEAR, title="学院党委听取关工委工作汇报（本年）")
+    report = Activity.Kind.PARTY_REPORT
+    ActivityFactory(unit=world.college, date=THIS_YEAR, kind=report, title="学院党委听取关工委工作汇报（本年）")
     WorkPlatformFactory(owner=world.college, name="机电学院成长导师工作室")
     person = VolunteerFactory(unit=world.college, name="钱学林")
     client = client_for(staff)
-    ActivityFactory(unit=world.college, date=THIS_YEAR.replace(year=THIS_YEAR.year - 1), title="去年的汇报")
+    last_year = THIS_YEAR.replace(year=THIS_YEAR.year - 1)
+    ActivityFactory(unit=world.college, date=last_year, kind=report, title="去年的汇报")
     year = THIS_YEAR.year
     ledger = get(client, f"{reverse('tracker:activity-list')}?unit={world.college.pk}&kind=party_report"
                          f"&date_from={year}-01-01&date_to={year}-12-31")
@@ -169,8 +172,8 @@ def test_menus_row_names_what_is_missing(world, staff):
 
 def test_institution_quota_shows_value_and_records_link(world, staff):
     party = OrgUnitFactory(institution=world.institution, kind=OrgUnit.Kind.PARTY_COMMITTEE, name="学校党委")
-    ActivityFactory(unit=party, date=THIS_YEAR)
-    ActivityFactory(unit=party, date=THIS_YEAR - dt.timedelta(days=1))  # last year
+    ActivityFactory(unit=party, date=THIS_YEAR, kind=Activity.Kind.PARTY_REPORT)
+    ActivityFactory(unit=party, date=THIS_YEAR - dt.timedelta(days=1), kind=Activity.Kind.PARTY_REPORT)  # last year
     quota = QuotaFactory(institution=world.institution, metric="party_reports_this_year", scope="institution",
                          target=1, name="学校党委听取关工委工作汇报（每年）")
     html = get(client_for(staff), quota.get_absolute_url())
@@ -319,7 +322,7 @@ def _fill(unit: OrgUnit, quotas: list[Quota]) -> None:
     VolunteerFactory(unit=unit, participating=True, backbone=True)
     VolunteerFactory(unit=unit)
     WorkPlatformFactory(owner=unit)
-    ActivityFactory(unit=unit, date=THIS_YEAR)
+    ActivityFactory(unit=unit, date=THIS_YEAR, kind=Activity.Kind.PARTY_REPORT)
     ActivityFactory(unit=unit, date=THIS_YEAR, kind=Activity.Kind.TRAINING)
     MenuMatchFactory(need__unit=unit, status=MenuMatch.Status.DELIVERED)
     for quota in quotas:

@@ -18,8 +18,8 @@ from tracker import roster_xlsx
 from tracker.models import OrgUnit, TeamMembership, Volunteer
 
 from .conftest import client_for
-from .factories import OrgUnitFactory
-from .factories_roster import (
+from .factories import (
+    OrgUnitFactory,
     SpecialityFactory,
     TeamFactory,
     TeamMembershipFactory,

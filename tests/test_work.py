@@ -20,9 +20,7 @@ from tracker.services.work import (
     platform_update,
 )
 
-from .conftest import PDF_BYTES
-from .factories import OrgUnitFactory
-from .factories_work import ActivityFactory, PlatformFactory, WorkVolunteerFactory
+from .factories import PDF_BYTES, ActivityFactory, OrgUnitFactory, VolunteerFactory, WorkPlatformFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +112,7 @@ def test_active_period_cannot_end_before_it_starts(world, staff):
 
 
 def test_secretary_may_not_involve_another_colleges_people(world, secretary):
-    stranger = WorkVolunteerFactory(unit=world.other_college)
+    stranger = VolunteerFactory(unit=world.other_college)
     with pytest.raises(ValidationError) as error:
         platform_create(actor=secretary, fields=college_platform(world, volunteers=(stranger,)))
     assert "volunteers" in error.value.message_dict
@@ -124,7 +122,7 @@ def test_secretary_may_not_involve_another_colleges_people(world, secretary):
 
 
 def test_update_against_an_old_version_is_refused_with_the_newer_versions(world, staff, secretary):
-    platform = PlatformFactory(owner=world.college, name="原名称")
+    platform = WorkPlatformFactory(owner=world.college, name="原名称")
     platform_update(actor=staff, platform=platform, loaded_version=1, fields=college_platform(world, name="甲"))
     with pytest.raises(StaleEditError) as stale:
         platform_update(actor=secretary, platform=platform, loaded_version=1, fields=college_platform(world, name="乙"))
@@ -133,23 +131,23 @@ def test_update_against_an_old_version_is_refused_with_the_newer_versions(world,
 
 
 def test_update_keeps_the_current_co_leader_from_another_college(world, staff, secretary):
-    stranger = WorkVolunteerFactory(unit=world.other_college)
-    platform = PlatformFactory(owner=world.college, volunteer_leader=stranger)
+    stranger = VolunteerFactory(unit=world.other_college)
+    platform = WorkPlatformFactory(owner=world.college, volunteer_leader=stranger)
     updated = platform_update(actor=secretary, platform=platform, loaded_version=1,
                               fields=college_platform(world, volunteer_leader=stranger))
     assert updated.volunteer_leader == stranger and updated.version == 2
 
 
 def test_secretary_may_not_hand_her_platform_to_another_college(world, secretary):
-    platform = PlatformFactory(owner=world.college)
+    platform = WorkPlatformFactory(owner=world.college)
     with pytest.raises(PermissionDenied):
         platform_update(actor=secretary, platform=platform, loaded_version=1,
                         fields=college_platform(world, owner=world.other_college))
 
 
 def test_liaison_edits_what_his_unit_hosts_but_not_what_it_does_not(world, liaison):
-    hosted = PlatformFactory(owner=committee_of(world), level="school", host=world.member_unit)
-    other = PlatformFactory(owner=committee_of(world), level="school", host=world.other_member_unit)
+    hosted = WorkPlatformFactory(owner=committee_of(world), level="school", host=world.member_unit)
+    other = WorkPlatformFactory(owner=committee_of(world), level="school", host=world.other_member_unit)
     fields = college_platform(world, level="school", owner=committee_of(world), host=world.member_unit)
     assert platform_update(actor=liaison, platform=hosted, loaded_version=1, fields=fields).version == 2
     with pytest.raises(PermissionDenied):
@@ -177,7 +175,7 @@ def test_date_in_the_future_is_refused(world, staff):
 
 
 def test_headcount_cannot_be_below_the_people_named(world, secretary):
-    people = tuple(WorkVolunteerFactory(unit=world.college) for _ in range(3))
+    people = tuple(VolunteerFactory(unit=world.college) for _ in range(3))
     with pytest.raises(ValidationError) as error:
         activity_create(actor=secretary, fields=entry(world, retirees=people, retiree_count=2))
     expected = _("%(named)s retirees are named as taking part, so the number taking part must be at least "
@@ -189,7 +187,7 @@ def test_headcount_cannot_be_below_the_people_named(world, secretary):
 def test_secretary_records_only_her_colleges_entries_naming_her_people(world, secretary):
     with pytest.raises(PermissionDenied):
         activity_create(actor=secretary, fields=entry(world, unit=world.other_college))
-    stranger = WorkVolunteerFactory(unit=world.other_college)
+    stranger = VolunteerFactory(unit=world.other_college)
     with pytest.raises(ValidationError) as error:
         activity_create(actor=secretary, fields=entry(world, retirees=(stranger,)))
     assert "retirees" in error.value.message_dict
@@ -201,7 +199,7 @@ def test_leader_may_not_record(world, leader):
 
 
 def test_platform_of_another_institution_is_refused(world, admin_user):
-    foreign = PlatformFactory(owner=OrgUnitFactory(institution=world.other_institution, name="外校学院"))
+    foreign = WorkPlatformFactory(owner=OrgUnitFactory(institution=world.other_institution, name="外校学院"))
     with pytest.raises(ValidationError) as error:
         activity_create(actor=admin_user, fields=entry(world, platform=foreign))
     assert messages_of(error, "platform") == [_("The platform belongs to another institution.")]
@@ -236,10 +234,10 @@ def test_stale_entry_update_is_refused_and_stores_nothing(world, staff, secretar
 
 
 def test_people_the_editor_cannot_see_stay_named_and_count(world, staff, secretary):
-    stranger = WorkVolunteerFactory(unit=world.other_college)
+    stranger = VolunteerFactory(unit=world.other_college)
     activity = ActivityFactory(unit=world.college, retiree_count=1)
     activity.retirees.set([stranger])
-    mine = WorkVolunteerFactory(unit=world.college)
+    mine = VolunteerFactory(unit=world.college)
     with pytest.raises(ValidationError) as error:
         activity_update(actor=secretary, activity=activity, loaded_version=1,
                         fields=entry(world, retirees=(mine,), retiree_count=1))

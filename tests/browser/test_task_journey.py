@@ -6,8 +6,7 @@ from django.core.management import call_command
 from tracker import services
 from tracker.models import EvidenceFile, Institution, Profile, Task
 
-from ..conftest import PDF_BYTES
-from ..factories import UserFactory
+from ..factories import PDF_BYTES, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -2,7 +2,7 @@
 
 Deterministic (one `random.Random` per college, seeded by its name) and idempotent: a college that already
 has people on its roster is left alone, so a second run creates nothing. Colleges differ on purpose: some
-meet the quotas (participation ≥ 60 %, backbone ≥ 20 % of the eligible), some miss one or both, and the last
+meet the quotas (participation ≥ 60 %, backbone ≥ 20 % of those taking part), some miss one or both, and the last
 college of each university has no eligible retiree at all, so the quota pages show "no data" somewhere.
 Every row is made through the same services users call.
 """
@@ -47,7 +47,7 @@ GIVEN_FEMALE = ["秀英", "桂兰", "玉珍", "淑华", "丽娟", "慧敏", "素
 POSTS = ["教授", "副教授", "高级工程师", "研究员", "党委书记", "副院长", "处长", "副处长", "辅导员", "实验师",
          "讲师", "支部书记"]
 
-# (share of the eligible who take part, share of the eligible who are backbone), chosen well away from the
+# (share of the eligible who take part, share of those taking part who are backbone), chosen well away from the
 # 60 % and 20 % lines so the demo is unambiguous. Cycled over each university's colleges.
 PROFILES = [
     (0.75, 0.30),  # meets both
@@ -90,8 +90,9 @@ def college_roster(institution: Institution, college: OrgUnit, index: int, *, no
     share, backbone_share = PROFILES[index % len(PROFILES)]
     # Round towards the profile's side of the line, so "meets" and "misses" hold after rounding.
     participating_total = math.ceil(share * eligible_total) if share >= 0.6 else math.floor(share * eligible_total)
-    backbone_total = (math.ceil(backbone_share * eligible_total) if backbone_share >= 0.2
-                      else math.floor(backbone_share * eligible_total))
+    # Backbone is counted among those taking part, as the backbone_rate metric does ("among them").
+    backbone_total = (math.ceil(backbone_share * participating_total) if backbone_share >= 0.2
+                      else math.floor(backbone_share * participating_total))
     backbone_total = min(backbone_total, participating_total)
     people = []
     for number in range(size):
