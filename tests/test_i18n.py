@@ -13,13 +13,28 @@ CATALOGUE = Path(__file__).resolve().parent.parent / "tracker" / "locale" / "zh_
 
 
 def entries(po_text: str) -> list[tuple[str, str]]:
-    """(msgid, msgstr) pairs of a .po file, joined across continuation lines; plural msgstr[0] counts."""
+    """(msgid, msgstr) pairs of a .po file, joined across continuation lines; plural msgstr[0] counts.
+
+    A message with a context is keyed as gettext keys it: context, EOT (\\x04), msgid.
+    """
     pairs, current, key = [], {}, None
+
+    def close() -> None:
+        if "msgid" in current:
+            msgid = current["msgid"]
+            if "msgctxt" in current:
+                msgid = current["msgctxt"] + "\x04" + msgid
+            pairs.append((msgid, current.get("msgstr", "")))
+
     for line in po_text.splitlines() + [""]:
-        if line.startswith("msgid "):
+        if line.startswith("msgctxt "):
+            close()
+            current, key = {"msgctxt": line[8:].strip('"')}, "msgctxt"
+        elif line.startswith("msgid "):
             if "msgid" in current:
-                pairs.append((current.get("msgid", ""), current.get("msgstr", "")))
-            current, key = {"msgid": line[6:].strip('"')}, "msgid"
+                close()
+                current = {}
+            current["msgid"], key = line[6:].strip('"'), "msgid"
         elif line.startswith(("msgstr ", "msgstr[0] ")):
             key = "msgstr"
             current["msgstr"] = line.split(" ", 1)[1].strip('"')
@@ -27,9 +42,8 @@ def entries(po_text: str) -> list[tuple[str, str]]:
             key = None
         elif line.startswith('"') and key:
             current[key] = current.get(key, "") + line.strip('"')
-    if "msgid" in current:
-        pairs.append((current["msgid"], current.get("msgstr", "")))
-    return [(msgid, msgstr) for msgid, msgstr in pairs if msgid]
+    close()
+    return [(msgid, msgstr) for msgid, msgstr in pairs if msgid and not msgid.endswith("\x04")]
 
 
 def test_every_message_has_a_chinese_translation_and_none_is_fuzzy():

@@ -149,6 +149,14 @@ def _bound_unit_id(user: User) -> int | None:
     return None
 
 
+def _own_unit_only(user: User, queryset: QuerySet) -> QuerySet:
+    """`queryset` narrowed to the rows of the unit a secretary or liaison is bound to; unchanged for other roles."""
+    bound = _bound_unit_id(user)
+    if bound is not None:
+        return queryset.filter(unit_id=bound)
+    return queryset
+
+
 def units_visible_to(user: User) -> QuerySet[OrgUnit]:
     """Units of the user's institution (administrators: all)."""
     return OrgUnit.objects.filter(institution__in=institutions_visible_to(user))
@@ -180,11 +188,7 @@ def can_keep_unit_records(user: User, unit: OrgUnit) -> bool:
 
 def volunteers_visible_to(user: User) -> QuerySet[Volunteer]:
     """A secretary or liaison sees only her own unit's people."""
-    queryset = Volunteer.objects.filter(institution__in=institutions_visible_to(user))
-    bound = _bound_unit_id(user)
-    if bound is not None:
-        queryset = queryset.filter(unit_id=bound)
-    return queryset
+    return _own_unit_only(user, Volunteer.objects.filter(institution__in=institutions_visible_to(user)))
 
 
 def get_volunteer_for_user(user: User, pk: int) -> Volunteer:
@@ -227,11 +231,7 @@ def can_edit_platform(user: User, platform: WorkPlatform) -> bool:
 
 def activities_visible_to(user: User) -> QuerySet[Activity]:
     """The ledger: staff and leaders read every unit's; a secretary or liaison her own unit's."""
-    queryset = Activity.objects.filter(unit__institution__in=institutions_visible_to(user))
-    bound = _bound_unit_id(user)
-    if bound is not None:
-        queryset = queryset.filter(unit_id=bound)
-    return queryset
+    return _own_unit_only(user, Activity.objects.filter(unit__institution__in=institutions_visible_to(user)))
 
 
 def get_activity_for_user(user: User, pk: int) -> Activity:
@@ -244,11 +244,8 @@ def resources_visible_to(user: User) -> QuerySet[ResourceItem]:
 
 
 def needs_visible_to(user: User) -> QuerySet[NeedItem]:
-    queryset = NeedItem.objects.filter(unit__institution__in=institutions_visible_to(user))
-    bound = _bound_unit_id(user)
-    if bound is not None:
-        queryset = queryset.filter(unit_id=bound)
-    return queryset
+    """Needs: a secretary or liaison sees only her own unit's."""
+    return _own_unit_only(user, NeedItem.objects.filter(unit__institution__in=institutions_visible_to(user)))
 
 
 def matches_visible_to(user: User) -> QuerySet[MenuMatch]:

@@ -55,6 +55,25 @@ def _tags_for(
     return chosen, errors
 
 
+def _save_with_tags(
+    item: NeedItem | ResourceItem, *, actor: AbstractBaseUser, institution: Institution,
+    tags: Iterable[Speciality], new_tags: str, default_tags: Iterable[Speciality] = (),
+) -> None:
+    """Check a new menu item and its tags (chosen, plus those typed in), then save it with them.
+
+    `default_tags` are used when no tag is chosen or typed. Nothing is saved if the item or a tag is refused.
+    """
+    item.full_clean()
+    chosen, errors = _tags_for(institution=institution, tags=tags, new_tags=new_tags)
+    if errors:
+        raise ValidationError(errors)
+    if not chosen:
+        chosen = list(default_tags)
+    item._history_user = actor
+    item.save()
+    item.tags.set(chosen)
+
+
 @transaction.atomic
 def need_create(
     *,
@@ -70,13 +89,7 @@ def need_create(
     if not access.can_keep_unit_records(actor, unit):
         raise PermissionDenied("actor may not keep this unit's menus")
     need = NeedItem(unit=unit, audience=audience, title=title.strip(), description=description.strip())
-    need.full_clean()
-    chosen, errors = _tags_for(institution=unit.institution, tags=tags, new_tags=new_tags)
-    if errors:
-        raise ValidationError(errors)
-    need._history_user = actor
-    need.save()
-    need.tags.set(chosen)
+    _save_with_tags(need, actor=actor, institution=unit.institution, tags=tags, new_tags=new_tags)
     return need
 
 
@@ -98,15 +111,8 @@ def resource_create(
     if not access.can_keep_unit_records(actor, volunteer.unit):
         raise PermissionDenied("actor may not keep this volunteer's unit's menus")
     resource = ResourceItem(volunteer=volunteer, title=title.strip(), description=description.strip())
-    resource.full_clean()
-    chosen, errors = _tags_for(institution=volunteer.institution, tags=tags, new_tags=new_tags)
-    if errors:
-        raise ValidationError(errors)
-    if not chosen:
-        chosen = list(volunteer.specialities.all())
-    resource._history_user = actor
-    resource.save()
-    resource.tags.set(chosen)
+    _save_with_tags(resource, actor=actor, institution=volunteer.institution, tags=tags, new_tags=new_tags,
+                    default_tags=volunteer.specialities.all())
     return resource
 
 

@@ -112,6 +112,17 @@ def _newer_versions(history: QuerySet, loaded_version: int) -> list:
     return [latest[version] for version in sorted(latest)]
 
 
+def _lock_at_version(model: type[models.Model], pk: int, loaded_version: int, stale_message: str) -> models.Model:
+    """The row, locked for this transaction, if it is still at `loaded_version`; else StaleEditError with what changed.
+
+    Locking before comparing means two people saving at once cannot both pass.
+    """
+    current = model.objects.select_for_update().get(pk=pk)
+    if current.version != loaded_version:
+        raise StaleEditError(stale_message, _newer_versions(current.history, loaded_version))
+    return current
+
+
 def _people_errors(
     actor: AbstractBaseUser, people: Iterable[Volunteer], institution_id: int | None, field: str, errors: Errors,
 ) -> None:
@@ -184,14 +195,10 @@ def platform_update(
         raise PermissionDenied("actor may not edit this platform")
     if fields.owner.pk != platform.owner_id and not access.can_keep_unit_records(actor, fields.owner):
         raise PermissionDenied("actor may not hand the platform to that unit")
-    # Lock the row, then compare versions: two people saving at once cannot both pass.
-    current = WorkPlatform.objects.select_for_update().get(pk=platform.pk)
-    if current.version != loaded_version:
-        raise StaleEditError(
-            _("Someone else changed this platform after you opened it. Your input is kept below; "
-              "look at their changes, then save again."),
-            _newer_versions(current.history, loaded_version),
-        )
+    current = _lock_at_version(WorkPlatform, platform.pk, loaded_version, _(
+        "Someone else changed this platform after you opened it. Your input is kept below; "
+        "look at their changes, then save again."
+    ))
     errors = _platform_errors(actor, fields, current.institution_id, current)
     _apply(current, fields, PLAIN_PLATFORM_FIELDS)
     _clean_or_raise(current, errors)
@@ -272,13 +279,10 @@ def activity_update(
         raise PermissionDenied("actor may not keep this unit's ledger")
     if fields.unit.pk != activity.unit_id and not access.can_keep_unit_records(actor, fields.unit):
         raise PermissionDenied("actor may not move the entry to that unit")
-    current = Activity.objects.select_for_update().get(pk=activity.pk)
-    if current.version != loaded_version:
-        raise StaleEditError(
-            _("Someone else changed this ledger entry after you opened it. Your input is kept below; "
-              "look at their changes, then save again."),
-            _newer_versions(current.history, loaded_version),
-        )
+    current = _lock_at_version(Activity, activity.pk, loaded_version, _(
+        "Someone else changed this ledger entry after you opened it. Your input is kept below; "
+        "look at their changes, then save again."
+    ))
     hidden = list(current.retirees.exclude(pk__in=access.volunteers_visible_to(actor)))
     errors = _activity_errors(actor, fields, len(hidden), files)
     _apply(current, fields, PLAIN_ACTIVITY_FIELDS)

@@ -3,6 +3,9 @@ following a match from proposal to delivery."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
@@ -13,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import access
+from ..forms import add_errors
 from ..forms.menus import MatchAdvanceForm, MatchCreateForm, MenuFilterForm, NeedForm, ResourceForm
 from ..models import MenuMatch, NeedItem, OrgUnit, Profile, ResourceItem, Speciality
 from ..services import menus as services
-from .quotas import add_errors
 
 # Secretaries and liaisons see one unit's menus: the unit filter is for those who see them all.
 BOUND_ROLES = (Profile.Role.SECRETARY, Profile.Role.LIAISON)
+MenuItem = TypeVar("MenuItem", NeedItem, ResourceItem)
 
 
 def _board_units(user) -> list[OrgUnit]:
@@ -97,6 +101,25 @@ def _tags_for(user) -> QuerySet[Speciality]:
     return Speciality.objects.filter(institution__in=access.institutions_visible_to(user)).order_by("name")
 
 
+def _add_to_menu(
+    request: HttpRequest, template: str, form: NeedForm | ResourceForm, *,
+    add: Callable[[dict], MenuItem], added: str, unit_of: Callable[[MenuItem], int],
+) -> HttpResponse:
+    """Save what a posted menu form describes through `add`, or show the form again with what was refused.
+
+    Once saved, say `added` (with the item's title) and go to the board of the item's unit.
+    """
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=400)
+    try:
+        item = add(form.cleaned_data)
+    except ValidationError as error:
+        add_errors(form, error)
+        return render(request, template, {"form": form}, status=400)
+    messages.success(request, added % {"title": item.title})
+    return redirect(f"{reverse('tracker:menu-board')}?unit={unit_of(item)}")
+
+
 @require_http_methods(["GET", "POST"])
 def need_create(request: HttpRequest) -> HttpResponse:
     units = access.units_editable_by(request.user).exclude(kind__in=OrgUnit.OUTSIDE_KINDS).order_by(
@@ -108,19 +131,14 @@ def need_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, template, {"form": NeedForm(units=units, tags=_tags_for(request.user))})
     form = NeedForm(request.POST, units=units, tags=_tags_for(request.user))
-    if not form.is_valid():
-        return render(request, template, {"form": form}, status=400)
-    data = form.cleaned_data
-    try:
-        need = services.need_create(
+    return _add_to_menu(
+        request, template, form,
+        add=lambda data: services.need_create(
             actor=request.user, unit=data["unit"], audience=data["audience"], title=data["title"],
             description=data["description"], tags=data["tags"], new_tags=data["new_tags"],
-        )
-    except ValidationError as error:
-        add_errors(form, error)
-        return render(request, template, {"form": form}, status=400)
-    messages.success(request, _("“%(title)s” is on the needs menu.") % {"title": need.title})
-    return redirect(f"{reverse('tracker:menu-board')}?unit={need.unit_id}")
+        ),
+        added=_("“%(title)s” is on the needs menu."), unit_of=lambda need: need.unit_id,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -137,19 +155,14 @@ def resource_create(request: HttpRequest) -> HttpResponse:
         form = ResourceForm(volunteers=volunteers, tags=_tags_for(request.user))
         return render(request, template, {"form": form, "no_volunteers": not volunteers.exists()})
     form = ResourceForm(request.POST, volunteers=volunteers, tags=_tags_for(request.user))
-    if not form.is_valid():
-        return render(request, template, {"form": form}, status=400)
-    data = form.cleaned_data
-    try:
-        resource = services.resource_create(
+    return _add_to_menu(
+        request, template, form,
+        add=lambda data: services.resource_create(
             actor=request.user, volunteer=data["volunteer"], title=data["title"],
             description=data["description"], tags=data["tags"], new_tags=data["new_tags"],
-        )
-    except ValidationError as error:
-        add_errors(form, error)
-        return render(request, template, {"form": form}, status=400)
-    messages.success(request, _("“%(title)s” is on the resource menu.") % {"title": resource.title})
-    return redirect(f"{reverse('tracker:menu-board')}?unit={resource.volunteer.unit_id}")
+        ),
+        added=_("“%(title)s” is on the resource menu."), unit_of=lambda resource: resource.volunteer.unit_id,
+    )
 
 
 @require_POST

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import access, services
-from ..forms import PlanFilterForm, TaskUpdateForm
+from ..forms import PlanFilterForm, TaskUpdateForm, add_errors
 from ..models import OrgUnit, Phase, Stage, Task
 
 
@@ -130,8 +130,7 @@ def task_update_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("files", _("Files are not kept across a refused save: choose them again."))
         return _task_page(request, task, form, status=409, stale_changes=stale.changes)
     except ValidationError as error:
-        for field_name, field_errors in error.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, field_errors)
+        add_errors(form, error)
         return _task_page(request, task, form, status=400)
     messages.success(request, _("Your update on task %(code)s was saved.") % {"code": task.code})
     return redirect(task)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import access, metrics
+from ..forms import add_errors
 from ..forms.quotas import QuotaEntryForm
 from ..models import OrgUnit, Quota, QuotaEntry
 from ..services.quotas import quota_entry_create as create_entry
@@ -33,15 +34,6 @@ def records_url(reading: metrics.Reading | None) -> str | None:
         # Another area's list not installed (yet): show the number without a link rather than fail.
         return None
     return f"{url}?{urlencode(params)}" if params else url
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """Show a service's refusal on the form: under its field where there is one, above the form otherwise."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field_name, field_errors in error.message_dict.items():
-        form.add_error(field_name if field_name in form.fields else None, field_errors)
 
 
 def _quotas_for_page(user) -> list[Quota]:

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import access, roster_xlsx
+from ..forms import add_errors
 from ..forms.roster import MembershipAddForm, MembershipEndForm, RosterFilterForm, RosterUploadForm, VolunteerForm
 from ..models import Institution, OrgUnit, Profile, Team, TeamMembership, Volunteer
 from ..querysets import (
@@ -41,12 +41,6 @@ from ..services.tasks import StaleEditError
 
 ROSTER_PAGE_SIZE = 50
 PREVIEW_LIMIT = 200  # rows to add / change listed on the preview; errors are always listed in full
-
-
-def _errors_to_form(form: Form, error: ValidationError) -> None:
-    """Put a service's errors on the form's fields (or on the form as a whole for the others)."""
-    for field_name, field_errors in error.message_dict.items():
-        form.add_error(field_name if field_name in form.fields else None, field_errors)
 
 
 def _roster_filters(request: HttpRequest) -> RosterFilterForm:
@@ -135,7 +129,7 @@ def volunteer_create_view(request: HttpRequest) -> HttpResponse:
     try:
         volunteer = volunteer_create(actor=request.user, data=form.to_data())
     except ValidationError as error:
-        _errors_to_form(form, error)
+        add_errors(form, error)
         return _form_page(request, form, None, status=400)
     messages.success(request, _("%(name)s was added to the roster.") % {"name": volunteer.name})
     return redirect(volunteer)
@@ -169,7 +163,7 @@ def volunteer_update_view(request: HttpRequest, pk: int) -> HttpResponse:
         form.is_valid()
         return _form_page(request, form, volunteer, status=409, stale_changes=stale.changes)
     except ValidationError as error:
-        _errors_to_form(form, error)
+        add_errors(form, error)
         return _form_page(request, form, volunteer, status=400)
     messages.success(request, _("The record of %(name)s was saved.") % {"name": volunteer.name})
     return redirect(volunteer)
@@ -315,7 +309,7 @@ def team_membership_add_view(request: HttpRequest, pk: int) -> HttpResponse:
         membership = team_membership_add(actor=user, team=team, volunteer=form.cleaned_data["volunteer"],
                                          joined_on=form.cleaned_data["joined_on"])
     except ValidationError as error:
-        _errors_to_form(form, error)
+        add_errors(form, error)
         return _team_page(request, team, add_form=form, status=400)
     messages.success(request, _("%(name)s joined %(team)s.") % {"name": membership.volunteer.name, "team": team.name})
     return redirect(team)
@@ -338,7 +332,7 @@ def team_membership_end_view(request: HttpRequest, pk: int, membership_pk: int) 
         try:
             team_membership_end(actor=user, membership=membership, left_on=form.cleaned_data["left_on"])
         except ValidationError as error:
-            _errors_to_form(form, error)
+            add_errors(form, error)
     if form.errors:
         return _team_page(request, team, end_form=(membership.pk, form), status=400)
     messages.success(request, _("%(name)s left %(team)s.") % {"name": membership.volunteer.name, "team": team.name})

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import access
+from ..forms import add_errors
 from ..forms.work import ActivityFilterForm, ActivityForm, PlatformFilterForm, PlatformForm
 from ..ledger_xlsx import entries_for_export, export_filename, ledger_workbook
 from ..models import Activity, Institution, OrgUnit, Profile, WorkPlatform
@@ -39,12 +39,6 @@ KIND_ORDER = {
 
 def _unit_order(unit: OrgUnit) -> tuple:
     return (unit.institution_id or 0, KIND_ORDER.get(unit.kind, 9), unit.order, unit.name)
-
-
-def _errors_to_form(form: Form, error: ValidationError) -> None:
-    """Put a service's errors on the form's fields (or on the form as a whole for the others)."""
-    for field_name, field_errors in error.message_dict.items():
-        form.add_error(field_name if field_name in form.fields else None, field_errors)
 
 
 def _keep_input_at(request: HttpRequest, version: int) -> dict:
@@ -147,23 +141,38 @@ def _platform_page(request: HttpRequest, form: PlatformForm, platform: WorkPlatf
     return render(request, "tracker/platforms/platform_form.html", context, status=status)
 
 
+def _platform_save(request: HttpRequest, owners: QuerySet[OrgUnit], platform: WorkPlatform | None) -> HttpResponse:
+    """The platform form on GET; on POST, save a new platform (`platform` None) or the changes to `platform`."""
+    if request.method == "GET":
+        return _platform_page(request, _platform_form(request, owners, platform), platform)
+    form = _platform_form(request, owners, platform, data=request.POST)
+    if form.is_valid():
+        try:
+            if platform is None:
+                saved = platform_create(actor=request.user, fields=form.to_fields())
+            else:
+                saved = platform_update(actor=request.user, platform=platform,
+                                        loaded_version=form.cleaned_data["version"], fields=form.to_fields())
+        except StaleEditError as stale:  # only an edit can be stale
+            messages.error(request, stale.messages[0])
+            platform = access.get_platform_for_user(request.user, platform.pk)
+            form = _platform_form(request, owners, platform, data=_keep_input_at(request, platform.version))
+            form.is_valid()
+            return _platform_page(request, form, platform, status=409, stale_changes=stale.changes)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The platform “%(name)s” was saved.") % {"name": saved.name})
+            return redirect(saved)
+    return _platform_page(request, form, platform, status=400)
+
+
 @require_http_methods(["GET", "POST"])
 def platform_create_view(request: HttpRequest) -> HttpResponse:
     owners = platform_owners_for(request.user)
     if not owners.exists():
         raise PermissionDenied
-    if request.method == "GET":
-        return _platform_page(request, _platform_form(request, owners))
-    form = _platform_form(request, owners, data=request.POST)
-    if form.is_valid():
-        try:
-            platform = platform_create(actor=request.user, fields=form.to_fields())
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("The platform “%(name)s” was saved.") % {"name": platform.name})
-            return redirect(platform)
-    return _platform_page(request, form, status=400)
+    return _platform_save(request, owners, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -171,26 +180,7 @@ def platform_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     platform = access.get_platform_for_user(request.user, pk)
     if not access.can_edit_platform(request.user, platform):
         raise PermissionDenied
-    owners = platform_owners_for(request.user, current=platform.owner)
-    if request.method == "GET":
-        return _platform_page(request, _platform_form(request, owners, platform), platform)
-    form = _platform_form(request, owners, platform, data=request.POST)
-    if form.is_valid():
-        try:
-            platform = platform_update(actor=request.user, platform=platform,
-                                       loaded_version=form.cleaned_data["version"], fields=form.to_fields())
-        except StaleEditError as stale:
-            messages.error(request, stale.messages[0])
-            platform = access.get_platform_for_user(request.user, pk)
-            form = _platform_form(request, owners, platform, data=_keep_input_at(request, platform.version))
-            form.is_valid()
-            return _platform_page(request, form, platform, status=409, stale_changes=stale.changes)
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("The platform “%(name)s” was saved.") % {"name": platform.name})
-            return redirect(platform)
-    return _platform_page(request, form, platform, status=400)
+    return _platform_save(request, platform_owners_for(request.user, current=platform.owner), platform)
 
 
 # --- The activity ledger -----------------------------------------------------------------------
@@ -282,22 +272,41 @@ def _activity_page(request: HttpRequest, form: ActivityForm, entry: Activity | N
     return render(request, "tracker/ledger/activity_form.html", context, status=status)
 
 
+def _activity_save(request: HttpRequest, entry: Activity | None) -> HttpResponse:
+    """The ledger entry form on GET; on POST, save a new entry (`entry` None) or the changes to `entry`."""
+    if request.method == "GET":
+        return _activity_page(request, _activity_form(request, entry), entry)
+    form = _activity_form(request, entry, data=request.POST, files=request.FILES)
+    if form.is_valid():
+        files = form.cleaned_data["files"]
+        try:
+            if entry is None:
+                saved = activity_create(actor=request.user, fields=form.to_fields(), files=files)
+            else:
+                saved = activity_update(actor=request.user, activity=entry,
+                                        loaded_version=form.cleaned_data["version"], fields=form.to_fields(),
+                                        files=files)
+        except StaleEditError as stale:  # only an edit can be stale
+            messages.error(request, stale.messages[0])
+            entry = access.get_activity_for_user(request.user, entry.pk)
+            form = _activity_form(request, entry, data=_keep_input_at(request, entry.version))
+            form.is_valid()
+            if files:
+                form.add_error("files", _("Files are not kept across a refused save: choose them again."))
+            return _activity_page(request, form, entry, status=409, stale_changes=stale.changes)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("The ledger entry “%(title)s” was saved.") % {"title": saved.title})
+            return redirect(saved)
+    return _activity_page(request, form, entry, status=400)
+
+
 @require_http_methods(["GET", "POST"])
 def activity_create_view(request: HttpRequest) -> HttpResponse:
     if not access.units_editable_by(request.user).exists():
         raise PermissionDenied
-    if request.method == "GET":
-        return _activity_page(request, _activity_form(request))
-    form = _activity_form(request, data=request.POST, files=request.FILES)
-    if form.is_valid():
-        try:
-            entry = activity_create(actor=request.user, fields=form.to_fields(), files=form.cleaned_data["files"])
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("The ledger entry “%(title)s” was saved.") % {"title": entry.title})
-            return redirect(entry)
-    return _activity_page(request, form, status=400)
+    return _activity_save(request, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -305,25 +314,4 @@ def activity_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     entry = access.get_activity_for_user(request.user, pk)
     if not access.can_keep_unit_records(request.user, entry.unit):
         raise PermissionDenied
-    if request.method == "GET":
-        return _activity_page(request, _activity_form(request, entry), entry)
-    form = _activity_form(request, entry, data=request.POST, files=request.FILES)
-    if form.is_valid():
-        files = form.cleaned_data["files"]
-        try:
-            entry = activity_update(actor=request.user, activity=entry, loaded_version=form.cleaned_data["version"],
-                                    fields=form.to_fields(), files=files)
-        except StaleEditError as stale:
-            messages.error(request, stale.messages[0])
-            entry = access.get_activity_for_user(request.user, pk)
-            form = _activity_form(request, entry, data=_keep_input_at(request, entry.version))
-            form.is_valid()
-            if files:
-                form.add_error("files", _("Files are not kept across a refused save: choose them again."))
-            return _activity_page(request, form, entry, status=409, stale_changes=stale.changes)
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("The ledger entry “%(title)s” was saved.") % {"title": entry.title})
-            return redirect(entry)
-    return _activity_page(request, form, entry, status=400)
+    return _activity_save(request, entry)
