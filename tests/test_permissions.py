@@ -198,6 +198,7 @@ MATRIX: dict[str, Row] = {
         signed_in(302, other_staff=404, other_secretary=400, liaison=403, leader=403),
         lambda w: {"unit": w.college.pk, "value": "1", "note": "制度汇编", "evidence": pdf_upload()},
     ),
+    # standards
 }
 
 

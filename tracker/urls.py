@@ -46,4 +46,5 @@ urlpatterns = [
     path("quotas/", quotas.quota_list, name="quota-list"),
     path("quotas/<int:pk>/", quotas.quota_detail, name="quota-detail"),
     path("quotas/<int:pk>/entries/", quotas.quota_entry_create, name="quota-entry-create"),
+    # standards (views/standards.py)
 ]

@@ -5,6 +5,7 @@ from .org import Institution, OrgUnit, Profile
 from .people import RosterImport, Speciality, Team, TeamMembership, Volunteer
 from .plans import EvidenceFile, Phase, Plan, Stage, Task, TaskParty, TaskUpdate
 from .quotas import Quota, QuotaEntry
+from .standards import Standard, StandardGroup, StandardItem
 from .work import Activity, WorkPlatform
 
 __all__ = [
@@ -23,6 +24,9 @@ __all__ = [
     "RosterImport",
     "Speciality",
     "Stage",
+    "Standard",
+    "StandardGroup",
+    "StandardItem",
     "Task",
     "TaskParty",
     "TaskUpdate",
