@@ -61,32 +61,32 @@ class PlanQuerySet(models.QuerySet):
         )
 
 
-class VolunteerQuerySet(models.QuerySet):
+class ActivePeriodQuerySet(models.QuerySet):
+    """For models with an active_from / active_to period (volunteers on a roster, running platforms)."""
+
+    def active_on(self, day: dt.date) -> ActivePeriodQuerySet:
+        """Rows active on `day`; an empty bound is open."""
+        return self.filter(Q(active_from__isnull=True) | Q(active_from__lte=day)).filter(
+            Q(active_to__isnull=True) | Q(active_to__gte=day)
+        )
+
+
+class VolunteerQuerySet(ActivePeriodQuerySet):
     def for_roster(self) -> VolunteerQuerySet:
         """Volunteers with their unit joined and specialities prefetched, in roster order."""
         return (
             self.select_related("unit").prefetch_related("specialities").order_by("unit__order", "unit__name", "name")
         )
 
-    def active_on(self, day: dt.date) -> VolunteerQuerySet:
-        """Volunteers on the roster on `day` (no dates means always)."""
-        return self.filter(Q(active_from__isnull=True) | Q(active_from__lte=day)).filter(
-            Q(active_to__isnull=True) | Q(active_to__gte=day)
-        )
 
 
-class WorkPlatformQuerySet(models.QuerySet):
+class WorkPlatformQuerySet(ActivePeriodQuerySet):
     def for_list(self) -> WorkPlatformQuerySet:
         """Platforms with owner, host and volunteer co-leader joined and the number of volunteers involved."""
         return self.select_related("owner", "host", "volunteer_leader").annotate(
             volunteer_total=models.Count("volunteers", distinct=True)
         )
 
-    def active_on(self, day: dt.date) -> WorkPlatformQuerySet:
-        """Platforms running on `day` (no dates means always)."""
-        return self.filter(Q(active_from__isnull=True) | Q(active_from__lte=day)).filter(
-            Q(active_to__isnull=True) | Q(active_to__gte=day)
-        )
 
 
 class ActivityQuerySet(models.QuerySet):

@@ -1,6 +1,5 @@
 """The retired-staff volunteers (五老) on a college's or unit's roster."""
 
-import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..querysets import VolunteerQuerySet
+from .base import ActivePeriod
 from .org import Institution, OrgUnit
 
 
@@ -33,7 +33,7 @@ class Speciality(models.Model):
         return self.name
 
 
-class Volunteer(models.Model):
+class Volunteer(ActivePeriod):
     """A retired member of staff on a unit's roster, and how far they take part in the committee's work."""
 
     class Gender(models.TextChoices):
@@ -76,8 +76,6 @@ class Volunteer(models.Model):
     eligible = models.BooleanField(_("eligible (有条件)"), default=True)
     participating = models.BooleanField(_("participating"), default=False)
     backbone = models.BooleanField(_("backbone"), default=False)
-    active_from = models.DateField(_("active from"), null=True, blank=True)
-    active_to = models.DateField(_("active to"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     history = HistoricalRecords(m2m_fields=[specialities])
 
@@ -97,11 +95,7 @@ class Volunteer(models.Model):
             models.CheckConstraint(
                 condition=Q(participating=False) | Q(eligible=True), name="tracker_volunteer_participant_eligible",
             ),
-            models.CheckConstraint(
-                condition=Q(active_to__isnull=True) | Q(active_from__isnull=True)
-                | Q(active_from__lte=models.F("active_to")),
-                name="tracker_volunteer_active_ordered",
-            ),
+            ActivePeriod.period_constraint("tracker_volunteer_active_ordered"),
         ]
 
     def __str__(self) -> str:
@@ -114,10 +108,6 @@ class Volunteer(models.Model):
         if self.unit_id and self.institution_id and self.unit.institution_id != self.institution_id:
             raise ValidationError({"unit": _("The unit belongs to another institution.")})
 
-    def is_active_on(self, day: dt.date) -> bool:
-        starts = self.active_from is None or self.active_from <= day
-        ends = self.active_to is None or day <= self.active_to
-        return starts and ends
 
 
 class Team(models.Model):

@@ -1,15 +1,14 @@
 """The work itself: standing work platforms (工作平台) and the activity ledger (工作台账)."""
 
-import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..querysets import ActivityQuerySet, WorkPlatformQuerySet
+from .base import ActivePeriod
 from .org import Institution, OrgUnit
 from .people import Volunteer
 
@@ -24,7 +23,7 @@ THREE_HAS_THREE_IZATIONS = [
 ]
 
 
-class WorkPlatform(models.Model):
+class WorkPlatform(ActivePeriod):
     """A standing programme run with a host unit, led by one serving leader and one retired volunteer (双组长)."""
 
     class Level(models.TextChoices):
@@ -65,8 +64,6 @@ class WorkPlatform(models.Model):
     brand = models.CharField(_("brand level"), max_length=10, choices=Brand.choices, default=Brand.NONE)
     recognised_by = models.CharField(_("recognised by"), max_length=100, blank=True)
     recognised_on = models.DateField(_("recognised on"), null=True, blank=True)
-    active_from = models.DateField(_("active from"), null=True, blank=True)
-    active_to = models.DateField(_("active to"), null=True, blank=True)
     volunteers = models.ManyToManyField(
         Volunteer, verbose_name=_("volunteers involved"), related_name="platforms", blank=True,
     )
@@ -81,11 +78,7 @@ class WorkPlatform(models.Model):
         ordering = ["institution_id", "level", "name"]
         constraints = [
             models.UniqueConstraint(fields=["institution", "name"], name="tracker_workplatform_unique_name"),
-            models.CheckConstraint(
-                condition=Q(active_to__isnull=True) | Q(active_from__isnull=True)
-                | Q(active_from__lte=models.F("active_to")),
-                name="tracker_workplatform_active_ordered",
-            ),
+            ActivePeriod.period_constraint("tracker_workplatform_active_ordered"),
         ]
 
     def __str__(self) -> str:
@@ -103,9 +96,6 @@ class WorkPlatform(models.Model):
     def checklist_score(self) -> int:
         return sum(1 for _label, met in self.checklist if met)
 
-    def is_active_on(self, day: dt.date) -> bool:
-        started = self.active_from is None or self.active_from <= day
-        return started and (self.active_to is None or day <= self.active_to)
 
     def clean(self) -> None:
         errors = {}
