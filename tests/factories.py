@@ -30,6 +30,9 @@ from tracker.models import (
     RosterImport,
     Speciality,
     Stage,
+    Standard,
+    StandardGroup,
+    StandardItem,
     Task,
     TaskParty,
     TaskUpdate,
@@ -39,6 +42,8 @@ from tracker.models import (
     WorkPlatform,
 )
 from tracker.roster_xlsx import COLUMNS, SHEET_TITLE
+from tracker.standards_xlsx import HEADERS as STANDARD_HEADERS
+from tracker.standards_xlsx import XLSX_CONTENT_TYPE
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -393,3 +398,62 @@ def workbook_bytes(rows: Sequence[Sequence[Any]], headers: Sequence[str] = HEADE
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- Standards ---------------------------------------------------------------------------------
+
+class StandardFactory(DjangoModelFactory):
+    class Meta:
+        model = Standard
+
+    institution = None
+    name = factory.Sequence(lambda n: f"二级关工委工作基本要求{n}")
+    level = Standard.Level.COLLEGE
+    source_document = "测试用标准"
+
+
+class StandardGroupFactory(DjangoModelFactory):
+    class Meta:
+        model = StandardGroup
+
+    standard = factory.SubFactory(StandardFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"一级指标{n}")
+
+
+class StandardItemFactory(DjangoModelFactory):
+    class Meta:
+        model = StandardItem
+
+    group = factory.SubFactory(StandardGroupFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    number = factory.Sequence(lambda n: str(n + 1))
+    text = "二级关工委工作制度健全"
+    rule = "达到的得满分，否则不得分"
+    points = Decimal("10")
+    mode = StandardItem.Mode.ALL_OR_NOTHING
+
+
+GOOD_ROWS: list[Sequence[Any]] = [
+    ("1", "领导机制", "学院党委每年听取汇报", "达到的得满分", 10, "全有全无"),
+    ("2", "组织制度", "工作制度健全", "", 8, "三档（达标/基本达标/未达标）"),
+    ("3", "领导机制", "班子健全", "A/B/C/D", 6, "四档"),
+    ("4", "队伍建设", "骨干参加培训", "每缺1人次扣0.5分", 5, "每少1次扣0.5分"),
+    ("5", "工作成效", "获上级表彰", "加分", 2, "加分"),
+]
+
+
+def standard_workbook(rows: Sequence[Sequence[Any]], headers: Sequence[str] = STANDARD_HEADERS) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def standard_upload(rows: Sequence[Sequence[Any]] = GOOD_ROWS, name: str = "基本要求.xlsx",
+                    headers: Sequence[str] = STANDARD_HEADERS) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, standard_workbook(rows, headers), content_type=XLSX_CONTENT_TYPE)

@@ -22,6 +22,7 @@ from .factories import (
     QuotaFactory,
     ResourceItemFactory,
     RosterImportFactory,
+    StandardFactory,
     TaskUpdateFactory,
     TeamFactory,
     TeamMembershipFactory,
@@ -29,6 +30,7 @@ from .factories import (
     VolunteerFactory,
     WorkPlatformFactory,
     pdf_upload,
+    standard_upload,
     stored_create_row,
 )
 
@@ -199,6 +201,26 @@ MATRIX: dict[str, Row] = {
         lambda w: {"unit": w.college.pk, "value": "1", "note": "制度汇编", "evidence": pdf_upload()},
     ),
     # standards
+    "tracker:standard-list": Row("GET", no_args, signed_in(200)),
+    "tracker:standard-detail": Row(
+        "GET", lambda w: [StandardFactory(institution=w.institution).pk], signed_in(200, other_staff=404),
+    ),
+    "tracker:standard-export": Row(
+        "GET", lambda w: [StandardFactory(institution=w.institution).pk], signed_in(200, other_staff=404),
+    ),
+    "tracker:standard-import": Row(
+        "POST", no_args,
+        # staff (their own institution) and administrators (shared) get the preview; other roles may not import
+        signed_in(200, secretary=403, other_secretary=403, liaison=403, leader=403),
+        lambda w: {"name": "二级关工委工作基本要求", "level": "college", "source_document": "省关工委",
+                   "file": standard_upload()},
+    ),
+    "tracker:standard-import-confirm": Row(
+        "POST", no_args,
+        # a value not signed by the server is refused with a message (400); other roles may not import at all
+        signed_in(400, secretary=403, other_secretary=403, liaison=403, leader=403),
+        lambda w: {"payload": "not-signed"},
+    ),
 }
 
 

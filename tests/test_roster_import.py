@@ -326,7 +326,7 @@ def test_one_bad_row_among_good_ones_stores_nothing(world, staff):
 
 
 def not_xlsx_message(name: str) -> str:
-    return _("“%(name)s” is not an Excel workbook (.xlsx). Save the roster as .xlsx, for example from the "
+    return _("“%(name)s” is not an Excel workbook (.xlsx). Save the file as .xlsx, for example from the "
              "template, and upload it again.") % {"name": name}
 
 

@@ -21,6 +21,7 @@ from .models import (
     Profile,
     Quota,
     ResourceItem,
+    Standard,
     Task,
     Team,
     Volunteer,
@@ -287,3 +288,32 @@ def can_keep_unit_records_of_institution(user: User, institution_id: int) -> boo
         return True
     profile = profile_of(user)
     return profile is not None and profile.role == Role.STAFF and profile.institution_id == institution_id
+
+
+# --- Standards --------------------------------------------------------------------------------
+
+
+def standards_visible_to(user: User) -> QuerySet[Standard]:
+    """Every signed-in role reads the shared standards (institution empty) and its own institution's."""
+    if not user.is_authenticated:
+        return Standard.objects.none()
+    return Standard.objects.filter(
+        Q(institution__isnull=True) | Q(institution__in=institutions_visible_to(user))
+    )
+
+
+def get_standard_for_user(user: User, pk: int) -> Standard:
+    """The standard if the user may read it, else 404."""
+    return get_object_or_404(standards_visible_to(user).select_related("institution"), pk=pk)
+
+
+def can_import_standards(user: User) -> bool:
+    """Committee staff import standards for their institution; administrators for any, or shared ones."""
+    return role_of(user) in (Role.ADMIN, Role.STAFF)
+
+
+def standard_import_institutions(user: User) -> QuerySet[Institution]:
+    """The institutions the user may import a standard into (administrators may also leave it empty: shared)."""
+    if not can_import_standards(user):
+        return Institution.objects.none()
+    return institutions_visible_to(user).order_by("code")

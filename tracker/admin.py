@@ -319,3 +319,47 @@ class QuotaEntryAdmin(ReadOnlyLogAdmin):
 @admin.register(RosterImport)
 class RosterImportAdmin(ReadOnlyLogAdmin):
     list_display = ["file_name", "institution", "unit", "created_by", "created_at", "applied_at"]
+
+
+# standards
+from .models import Standard, StandardGroup, StandardItem  # noqa: E402  (appended section; keeps the top list stable)
+
+INSTITUTION_PATHS[Standard] = "institution"  # a group's standard is chosen among the user's institution's
+
+
+class StandardGroupInline(ScopedChoicesMixin, admin.TabularInline):
+    model = StandardGroup
+    extra = 0
+    show_change_link = True  # a group's items are edited on the group's page
+
+
+class StandardItemInline(admin.TabularInline):
+    model = StandardItem
+    extra = 0
+    fields = ["order", "number", "text", "rule", "points", "mode", "deduction_step"]
+
+
+@admin.register(Standard)
+class StandardAdmin(InstitutionScopedAdmin):
+    """Shared standards (institution empty) are seen by administrators only; staff see their institution's."""
+
+    list_display = ["name", "level", "institution", "source_document"]
+    list_filter = ["level", "institution"]
+    search_fields = ["name", "source_document"]
+    list_select_related = ["institution"]
+    inlines = [StandardGroupInline]
+
+    def save_model(self, request: HttpRequest, obj: Standard, form, change: bool) -> None:
+        # Only administrators keep shared standards: a staff member's standard belongs to her institution.
+        if obj.institution_id is None and not access.is_admin(request.user):
+            profile = access.profile_of(request.user)
+            obj.institution = profile.institution if profile else None
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(StandardGroup)
+class StandardGroupAdmin(InstitutionScopedAdmin):
+    institution_path = "standard__institution"
+    list_display = ["name", "standard", "order"]
+    list_select_related = ["standard"]
+    inlines = [StandardItemInline]

@@ -136,3 +136,19 @@ def memberships_for_page(memberships: models.QuerySet) -> models.QuerySet:
     return memberships.select_related("team", "volunteer__unit").order_by(
         F("left_on").desc(nulls_first=True), "-joined_on", "volunteer__name", "id",
     )
+
+
+def standards_for_list(standards: models.QuerySet) -> models.QuerySet:
+    """Standards with their institution joined and their item count, shared ones first, then by level and name."""
+    return standards.select_related("institution").annotate(item_count=models.Count("groups__items")).order_by(
+        F("institution__code").asc(nulls_first=True), "level", "name", "id",
+    )
+
+
+def standard_items_for_page(standard: models.Model) -> models.QuerySet:
+    """A standard's items in order, each with its group joined (one query for the whole table)."""
+    from .models import StandardItem  # the models import this module: import here, not at the top
+
+    return StandardItem.objects.filter(group__standard=standard).select_related("group").order_by(
+        "group__order", "order", "id",
+    )

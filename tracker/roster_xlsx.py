@@ -248,7 +248,7 @@ def check_xlsx(upload: UploadedFile) -> None:
         raise RosterFileError(_("“%(name)s” is empty.") % {"name": name})
     if upload.size > MAX_BYTES:
         raise RosterFileError(
-            _("“%(name)s” is %(size)s; a roster file may be at most %(limit)s. Split it into several files.")
+            _("“%(name)s” is %(size)s; a file may be at most %(limit)s. Split it into several files.")
             % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(MAX_BYTES)}
         )
     upload.seek(0)
@@ -268,7 +268,7 @@ def check_xlsx(upload: UploadedFile) -> None:
         upload.seek(0)
     if "xl/workbook.xml" not in parts:
         raise RosterFileError(
-            _("“%(name)s” is not an Excel workbook (.xlsx). Save the roster as .xlsx, for example from the "
+            _("“%(name)s” is not an Excel workbook (.xlsx). Save the file as .xlsx, for example from the "
               "template, and upload it again.") % {"name": name}
         )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import evidence, home, menus, plans, quotas, roster, work
+from .views import evidence, home, menus, plans, quotas, roster, standards, work
 
 app_name = "tracker"
 
@@ -47,4 +47,9 @@ urlpatterns = [
     path("quotas/<int:pk>/", quotas.quota_detail, name="quota-detail"),
     path("quotas/<int:pk>/entries/", quotas.quota_entry_create, name="quota-entry-create"),
     # standards (views/standards.py)
+    path("standards/", standards.standard_list, name="standard-list"),
+    path("standards/import/", standards.standard_import, name="standard-import"),
+    path("standards/import/confirm/", standards.standard_import_confirm, name="standard-import-confirm"),
+    path("standards/<int:pk>/", standards.standard_detail, name="standard-detail"),
+    path("standards/<int:pk>/export.xlsx", standards.standard_export, name="standard-export"),
 ]

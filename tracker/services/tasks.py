@@ -124,7 +124,7 @@ STAFF_GROUP = "committee staff"
 STAFF_MODELS = (
     "plan", "phase", "stage", "task", "taskparty", "taskupdate", "evidencefile", "orgunit", "speciality",
     "volunteer", "team", "teammembership", "workplatform", "activity", "resourceitem", "needitem", "menumatch",
-    "quota",
+    "quota", "standard", "standardgroup", "standarditem",
 )
 READ_ONLY_FOR_STAFF = ("view_institution", "view_profile", "view_quotaentry", "view_rosterimport")
 
