@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -28,16 +26,19 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .models import Volunteer
+from .xlsx import NO, XLSX_CONTENT_TYPE, YES, CellError, XlsxFileError, cell_text, check_xlsx, is_blank, normalise
+
+# The roster's name for a file that cannot be read as a whole; kept for its callers.
+RosterFileError = XlsxFileError
+__all__ = ["NO", "XLSX_CONTENT_TYPE", "YES", "CellError", "RosterFileError", "cell_text", "check_xlsx"]
 
 SHEET_TITLE = "花名册"
 NOTES_TITLE = "填写说明"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 HEADER_SEARCH_ROWS = 10  # a title line or two above the header row is tolerated
-YES, NO = "是", "否"
 TRUE_WORDS = {"是", "y", "yes", "1", "true", "t", "√", "对"}
 FALSE_WORDS = {"否", "n", "no", "0", "false", "f", "×", "x", "不是"}
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -81,18 +82,6 @@ CHOICES = {
 }
 
 
-class RosterFileError(Exception):
-    """The file as a whole cannot be read as a roster (not xlsx, too big, no header, a column missing …)."""
-
-    def __init__(self, messages: str | Sequence[str]):
-        self.messages = [messages] if isinstance(messages, str) else list(messages)
-        super().__init__("; ".join(self.messages))
-
-
-class CellError(ValueError):
-    """One cell's value has the wrong type or is not among the allowed values."""
-
-
 @dataclass
 class RosterSheet:
     """What was read: the columns found (header → 0-based index) and the data rows with their sheet row numbers."""
@@ -126,34 +115,11 @@ def choice_lookup(choices: type) -> dict[str, str]:
         lookup[value.lower()] = value
         for language in ("en", "zh-hans"):
             with translation.override(language):
-                lookup[_normalise(str(choices(value).label)).lower()] = value
+                lookup[normalise(str(choices(value).label)).lower()] = value
     return lookup
 
 
 # --- Reading cells ---------------------------------------------------------------------------
-
-
-def _normalise(text: str) -> str:
-    return text.replace("\u3000", " ").replace("\xa0", " ").strip()
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not _normalise(value))
-
-
-def cell_text(value: Any) -> str:
-    """A text cell; numbers typed into text columns (工号 2019001 saved as 2019001.0) come back as digits."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return YES if value else NO
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return _normalise(str(value))
 
 
 YEAR_TEXT = re.compile(r"^(\d{4})(?:\.0+)?\s*年?$")
@@ -161,7 +127,7 @@ YEAR_TEXT = re.compile(r"^(\d{4})(?:\.0+)?\s*年?$")
 
 def cell_year(value: Any) -> int | None:
     """A year written as a number (2019 or 2019.0), as text ("2019", "2019年"), or a date cell (its year)."""
-    if _is_blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, bool):
         raise CellError(_("“%(value)s” is not a year; write it like 1956.") % {"value": value})
@@ -171,26 +137,26 @@ def cell_year(value: Any) -> int | None:
         if float(value).is_integer():
             return int(value)
         raise CellError(_("“%(value)s” is not a year; write it like 1956.") % {"value": value})
-    match = YEAR_TEXT.match(_normalise(str(value)))
+    match = YEAR_TEXT.match(normalise(str(value)))
     if not match:
-        raise CellError(_("“%(value)s” is not a year; write it like 1956.") % {"value": _normalise(str(value))})
+        raise CellError(_("“%(value)s” is not a year; write it like 1956.") % {"value": normalise(str(value))})
     return int(match.group(1))
 
 
 def cell_bool(value: Any) -> bool | None:
     """是/否, Y/N, 1/0, TRUE/FALSE (text or boolean cells); None for a blank cell."""
-    if _is_blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
-    word = _normalise(str(value)).lower()
+    word = normalise(str(value)).lower()
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
         return False
-    raise CellError(_("“%(value)s” is not yes or no; write 是 or 否.") % {"value": _normalise(str(value))})
+    raise CellError(_("“%(value)s” is not yes or no; write 是 or 否.") % {"value": normalise(str(value))})
 
 
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -198,7 +164,7 @@ DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\
 
 def cell_date(value: Any) -> dt.date | None:
     """A date cell, or text such as 2020-01-01, 2020/1/1, 2020.1.1 or 2020年1月1日."""
-    if _is_blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, dt.datetime):
         return value.date()
@@ -208,7 +174,7 @@ def cell_date(value: Any) -> dt.date | None:
         # A date cell whose date format was lost: the spreadsheet's day number.
         converted = from_excel(value)
         return converted.date() if isinstance(converted, dt.datetime) else converted
-    text = _normalise(str(value))
+    text = normalise(str(value))
     match = DATE_TEXT.match(text)
     if match:
         try:
@@ -220,14 +186,14 @@ def cell_date(value: Any) -> dt.date | None:
 
 def cell_choice(value: Any, lookup: Mapping[str, str], choices: type) -> str:
     """One of the allowed labels; the message lists them as the file writes them."""
-    if _is_blank(value):
+    if is_blank(value):
         return ""
-    key = _normalise(str(value)).lower()
+    key = normalise(str(value)).lower()
     if key in lookup:
         return lookup[key]
     allowed = "、".join(chinese_label(choices, choice) for choice in choices.values)
     raise CellError(
-        _("“%(value)s” is not one of: %(allowed)s.") % {"value": _normalise(str(value)), "allowed": allowed}
+        _("“%(value)s” is not one of: %(allowed)s.") % {"value": normalise(str(value)), "allowed": allowed}
     )
 
 
@@ -239,38 +205,6 @@ def _header_key(value: Any) -> str:
     text = re.sub(r"\s+", "", cell_text(value))
     text = re.sub(r"[（(][^）)]*[）)]", "", text)
     return text.strip("*＊")
-
-
-def check_xlsx(upload: UploadedFile) -> None:
-    """Refuse, with a message saying what to do, anything that is not an xlsx workbook of reasonable size."""
-    name = upload.name or ""
-    if not upload.size:
-        raise RosterFileError(_("“%(name)s” is empty.") % {"name": name})
-    if upload.size > MAX_BYTES:
-        raise RosterFileError(
-            _("“%(name)s” is %(size)s; a file may be at most %(limit)s. Split it into several files.")
-            % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(MAX_BYTES)}
-        )
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RosterFileError(
-            _("“%(name)s” is an old-style .xls workbook. Open it and save it as “Excel workbook (.xlsx)”, "
-              "then upload it again.") % {"name": name}
-        )
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            parts = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        parts = set()
-    finally:
-        upload.seek(0)
-    if "xl/workbook.xml" not in parts:
-        raise RosterFileError(
-            _("“%(name)s” is not an Excel workbook (.xlsx). Save the file as .xlsx, for example from the "
-              "template, and upload it again.") % {"name": name}
-        )
 
 
 def _rows(upload: UploadedFile) -> Iterator[tuple[Any, ...]]:
@@ -292,14 +226,14 @@ def _rows(upload: UploadedFile) -> Iterator[tuple[Any, ...]]:
 
 def read_roster(upload: UploadedFile, *, max_rows: int = MAX_ROWS) -> RosterSheet:
     """Read the roster sheet: find the header row, check the required columns, collect the non-empty rows."""
-    check_xlsx(upload)
+    check_xlsx(upload, max_bytes=MAX_BYTES)
     columns: dict[str, int] | None = None
     ignored: list[str] = []
     data: list[tuple[int, tuple[Any, ...]]] = []
     rows = _rows(upload)
     try:
         for number, cells in enumerate(rows, start=1):
-            if all(_is_blank(value) for value in cells):
+            if all(is_blank(value) for value in cells):
                 continue
             if columns is None:
                 keys = [_header_key(value) for value in cells]

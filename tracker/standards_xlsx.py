@@ -1,6 +1,6 @@
 """A standard's xlsx layout (序号 · 一级指标 · 内容 · 评分要求 · 分值 · 计分方式): reading uploads, writing exports.
 
-The file checks (xlsx or not, size) and the cell-to-text rules are the roster's (roster_xlsx); this module knows
+The file checks (xlsx or not, size) and the cell-to-text rules are shared (tracker/xlsx.py); this module knows
 the standard's columns and how a 计分方式 cell names a scoring mode. What a valid standard is, and who may import
 one, lives in services/standards.py.
 """
@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .models import StandardItem
-from .roster_xlsx import XLSX_CONTENT_TYPE, CellError, RosterFileError, cell_text, check_xlsx
+from .xlsx import XLSX_CONTENT_TYPE, CellError, XlsxFileError, cell_text, check_xlsx
 
 __all__ = [
     "COLUMNS", "MAX_ROWS", "XLSX_CONTENT_TYPE", "CellError", "StandardFileError", "StandardSheet",
@@ -31,6 +31,7 @@ __all__ = [
 Mode = StandardItem.Mode
 SHEET_TITLE = "基本要求"
 MAX_ROWS = 500
+MAX_BYTES = 10 * 1024 * 1024
 HEADER_SEARCH_ROWS = 10  # a title line or two above the header row is tolerated
 
 
@@ -174,8 +175,8 @@ def _read_header(keys: list[str]) -> dict[str, int]:
 def read_standard(upload: UploadedFile, *, max_rows: int = MAX_ROWS) -> StandardSheet:
     """Find the header row, check the required columns and collect the non-empty rows (at most max_rows)."""
     try:
-        check_xlsx(upload)
-    except RosterFileError as error:
+        check_xlsx(upload, max_bytes=MAX_BYTES)
+    except XlsxFileError as error:
         raise StandardFileError(error.messages) from None
     damaged = _("“%(name)s” could not be read as an Excel workbook: it may be damaged. Open it in Excel or "
                 "LibreOffice, save it as .xlsx and upload it again.") % {"name": upload.name}
