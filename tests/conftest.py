@@ -48,6 +48,7 @@ class World:
     unit_task: Task
     other_plan: object
     other_task: Task
+    committee: OrgUnit
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def world(db) -> World:
     other_task = TaskFactory(stage=other_stage, order=1, number="1", title="必学文件")
     TaskPartyFactory(task=other_task, kind=OrgUnit.Kind.SCHOOL_COMMITTEE)
     return World(institution, other, college, other_college, member_unit, other_member_unit, plan,
-                 school_task, college_task, unit_task, other_plan, other_task)
+                 school_task, college_task, unit_task, other_plan, other_task, committee)
 
 
 def make_person(username: str, role: str, institution=None, unit=None):
@@ -122,6 +123,12 @@ def leader(world):
 
 
 @pytest.fixture
+def reviewer(world):
+    """A zone reviewer given the first institution's review file."""
+    return make_person("reviewer", Profile.Role.REVIEWER, world.institution)
+
+
+@pytest.fixture
 def anonymous():
     return None
 
@@ -133,4 +140,5 @@ def client_for(user) -> Client:
     return client
 
 
-PERSONAS = ["anonymous", "admin_user", "staff", "other_staff", "secretary", "other_secretary", "liaison", "leader"]
+PERSONAS = ["anonymous", "admin_user", "staff", "other_staff", "secretary", "other_secretary", "liaison", "leader",
+            "reviewer"]

@@ -16,6 +16,8 @@ from openpyxl import Workbook
 
 from tracker.models import (
     Activity,
+    Assessment,
+    AssessmentRound,
     EvidenceFile,
     Institution,
     MenuMatch,
@@ -26,7 +28,9 @@ from tracker.models import (
     Profile,
     Quota,
     QuotaEntry,
+    Rectification,
     ResourceItem,
+    Review,
     RosterImport,
     Speciality,
     Stage,
@@ -457,3 +461,82 @@ def standard_workbook(rows: Sequence[Sequence[Any]], headers: Sequence[str] = ST
 def standard_upload(rows: Sequence[Sequence[Any]] = GOOD_ROWS, name: str = "基本要求.xlsx",
                     headers: Sequence[str] = STANDARD_HEADERS) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, standard_workbook(rows, headers), content_type=XLSX_CONTENT_TYPE)
+
+
+# --- Self-assessments, rectifications and reviews -------------------------------------------------
+
+def scored_standard(institution=None, *, level=Standard.Level.COLLEGE, name: str = "二级关工委基本要求（测试）"):
+    """A small standard with one item of each scoring mode, in two groups: 10 + 10 + 10 + 5 points, + 2 bonus."""
+    standard = StandardFactory(institution=institution, level=level, name=name)
+    lead = StandardGroupFactory(standard=standard, order=1, name="领导机制")
+    work = StandardGroupFactory(standard=standard, order=2, name="工作成效")
+    Mode = StandardItem.Mode
+    StandardItemFactory(group=lead, order=1, number="1", text="学院党委每年听取汇报", mode=Mode.ALL_OR_NOTHING)
+    StandardItemFactory(group=lead, order=2, number="2", text="工作制度健全", mode=Mode.GRADED_THREE)
+    StandardItemFactory(group=work, order=3, number="3", text="班子健全", mode=Mode.GRADED_ABCD)
+    StandardItemFactory(group=work, order=4, number="4", text="骨干参加培训", points=Decimal("5"),
+                        mode=Mode.DEDUCTION, deduction_step=Decimal("0.5"))
+    StandardItemFactory(group=work, order=5, number="5", text="获上级表彰", points=Decimal("2"), mode=Mode.BONUS)
+    return standard
+
+
+class AssessmentRoundFactory(DjangoModelFactory):
+    class Meta:
+        model = AssessmentRound
+
+    institution = factory.SubFactory(InstitutionFactory)
+    standard = factory.LazyAttribute(lambda o: scored_standard(o.institution))
+    name = factory.Sequence(lambda n: f"{2021 + n}年对标找差")
+    due_on = dt.date(2099, 6, 30)
+    report_max_chars = 2000
+
+
+def start_assessment(unit, assessment_round=None, *, by=None) -> Assessment:
+    """A draft assessment of `unit` with one empty entry per item (through the service, as the portal does)."""
+    from tracker.services.assessments import assessment_start
+
+    assessment_round = assessment_round or AssessmentRoundFactory(institution=unit.institution)
+    if by is None:
+        by = UserFactory()
+        by.is_superuser = True
+        by.save()
+    return assessment_start(actor=by, assessment_round=assessment_round, unit=unit)
+
+
+def fill_assessment(assessment, *, full: bool = True, by=None) -> Assessment:
+    """Give every entry a self-score (full marks, or zero with gap, measure and deadline) without the workflow."""
+    for entry in assessment.entries.select_related("item"):
+        entry.self_score = entry.item.points if full else Decimal("0")
+        if not full:
+            entry.gap, entry.measure, entry.deadline = "制度不全", "补齐制度", dt.date(2099, 1, 31)
+        entry.save()
+    return assessment
+
+
+class RectificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Rectification
+
+    institution = factory.LazyAttribute(lambda o: o.unit.institution)
+    unit = factory.SubFactory(OrgUnitFactory, kind=OrgUnit.Kind.COLLEGE)
+    source = Rectification.Source.INSPECTION
+    problem = "学院关工委工作台账不完整"
+    measure = "按月补记台账"
+    deadline = dt.date(2099, 12, 31)
+    created_by = factory.SubFactory(UserFactory)
+
+
+class ReviewFactory(DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    institution = factory.SubFactory(InstitutionFactory)
+    name = factory.Sequence(lambda n: f"片区评议{n}")
+
+    @factory.post_generation
+    def steps(self, create, extracted, **kwargs):
+        from tracker.models import ReviewStep
+
+        if create:
+            for kind in ReviewStep.ORDER:
+                ReviewStep.objects.create(review=self, kind=kind)

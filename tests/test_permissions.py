@@ -52,8 +52,9 @@ def everyone(status: int, **overrides: int) -> dict[str, int]:
 
 
 def signed_in(status: int, **overrides: int) -> dict[str, int]:
-    """Anonymous users are sent to the sign-in page; everyone else gets `status` unless overridden."""
-    return everyone(status, anonymous=302, **overrides)
+    """Anonymous users are sent to the sign-in page; a reviewer is refused every page but the review file's;
+    everyone else gets `status` unless overridden."""
+    return everyone(status, **{"anonymous": 302, "reviewer": 403, **overrides})
 
 
 def no_args(world):
@@ -68,8 +69,8 @@ MATRIX: dict[str, Row] = {
     "login": Row("GET", no_args, everyone(302, anonymous=200)),
     "logout": Row("POST", no_args, everyone(302)),
     "set_language": Row("POST", no_args, everyone(302), lambda w: {"language": "en", "next": "/"}),
-    "admin:index": Row("GET", no_args, everyone(302, admin_user=200, staff=200, other_staff=200)),
-    "tracker:home": Row("GET", no_args, signed_in(200)),
+    "admin:index": Row("GET", no_args, everyone(302, admin_user=200, staff=200, other_staff=200, reviewer=403)),
+    "tracker:home": Row("GET", no_args, signed_in(200, reviewer=200)),
     "tracker:plan-list": Row("GET", no_args, signed_in(200)),
     "tracker:plan-detail": Row("GET", lambda w: [w.plan.pk], signed_in(200, other_staff=404)),
     "tracker:task-detail": Row("GET", lambda w: [w.school_task.pk], signed_in(200, other_staff=404)),

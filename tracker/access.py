@@ -12,6 +12,9 @@ from django.shortcuts import get_object_or_404
 
 from .models import (
     Activity,
+    Assessment,
+    AssessmentEntry,
+    AssessmentRound,
     EvidenceFile,
     Institution,
     MenuMatch,
@@ -20,7 +23,9 @@ from .models import (
     Plan,
     Profile,
     Quota,
+    Rectification,
     ResourceItem,
+    Review,
     Standard,
     Task,
     Team,
@@ -54,11 +59,15 @@ def is_admin(user: User) -> bool:
 
 
 def institutions_visible_to(user: User) -> QuerySet[Institution]:
-    """Administrators see every institution; everyone else only their own."""
+    """Administrators see every institution; everyone else only their own.
+
+    A reviewer reads only the review file of the institution he reviews (see `reviews_visible_to`),
+    so for every other record he sees no institution at all.
+    """
     if is_admin(user):
         return Institution.objects.all()
     profile = profile_of(user)
-    if profile is None or profile.institution_id is None:
+    if profile is None or profile.institution_id is None or profile.role == Role.REVIEWER:
         return Institution.objects.none()
     return Institution.objects.filter(pk=profile.institution_id)
 
@@ -86,6 +95,9 @@ def get_evidence_for_user(user: User, pk: int) -> EvidenceFile:
         Q(update__task__in=tasks_visible_to(user))
         | Q(activity__in=activities_visible_to(user))
         | Q(quota_entries__quota__in=quotas_visible_to(user))
+        | Q(entry__assessment__in=assessments_visible_to(user))
+        | Q(rectification__in=rectifications_visible_to(user))
+        | Q(entry__assessment__round__reviews__in=reviews_visible_to(user))  # the review file's evidence
     )
     return get_object_or_404(EvidenceFile.objects.filter(visible).distinct(), pk=pk)
 
@@ -317,3 +329,136 @@ def standard_import_institutions(user: User) -> QuerySet[Institution]:
     if not can_import_standards(user):
         return Institution.objects.none()
     return institutions_visible_to(user).order_by("code")
+
+
+# --- Self-assessments, rectifications and reviews ---------------------------------------------
+# A college files its own self-assessment; committee staff file the school's, review every one and
+# verify rectifications; leaders read everything; a reviewer reads only the review file he was given.
+
+
+def is_staff_of(user: User, institution_id: int) -> bool:
+    """Committee staff of that institution, or an administrator."""
+    return can_keep_unit_records_of_institution(user, institution_id)
+
+
+def rounds_visible_to(user: User) -> QuerySet[AssessmentRound]:
+    return AssessmentRound.objects.filter(institution__in=institutions_visible_to(user))
+
+
+def get_round_for_user(user: User, pk: int) -> AssessmentRound:
+    return get_object_or_404(rounds_visible_to(user).select_related("standard", "institution"), pk=pk)
+
+
+def can_manage_rounds(user: User, institution_id: int) -> bool:
+    """Open a round, see every unit's filing on the board and send reminders: committee staff."""
+    return is_staff_of(user, institution_id)
+
+
+def can_see_filing_board(user: User, assessment_round: AssessmentRound) -> bool:
+    """Staff and leaders of the institution; a secretary sees her own college's assessment instead."""
+    return role_of(user) in (Role.ADMIN, Role.STAFF, Role.LEADER)
+
+
+def assessments_visible_to(user: User) -> QuerySet[Assessment]:
+    """Staff and leaders read every unit's; a secretary her own college's; a liaison none (units do not file)."""
+    assessments = Assessment.objects.filter(round__institution__in=institutions_visible_to(user))
+    role = role_of(user)
+    if role == Role.LIAISON:
+        return assessments.none()
+    return _own_unit_only(user, assessments)
+
+
+def get_assessment_for_user(user: User, pk: int) -> Assessment:
+    related = ("round__standard", "round__institution", "unit")
+    return get_object_or_404(assessments_visible_to(user).select_related(*related), pk=pk)
+
+
+def get_entry_for_user(user: User, assessment_pk: int, pk: int) -> AssessmentEntry:
+    return get_object_or_404(
+        AssessmentEntry.objects.filter(assessment__in=assessments_visible_to(user))
+        .select_related("assessment__round__standard", "assessment__unit", "item__group"),
+        assessment_id=assessment_pk, pk=pk,
+    )
+
+
+def can_start_assessment(user: User, assessment_round: AssessmentRound, unit: OrgUnit) -> bool:
+    """The unit's own secretary starts a college's assessment; staff start any unit's, the school's included."""
+    if unit.institution_id != assessment_round.institution_id or unit.kind != assessment_round.unit_kind:
+        return False
+    if is_staff_of(user, assessment_round.institution_id):
+        return True
+    profile = profile_of(user)
+    return role_of(user) == Role.SECRETARY and profile.unit_id == unit.pk
+
+
+def can_fill_assessment(user: User, assessment: Assessment) -> bool:
+    """May write self-scores, gaps, measures and the report (whatever the status: the services check that)."""
+    return can_start_assessment(user, assessment.round, assessment.unit)
+
+
+def can_review_assessment(user: User, assessment: Assessment) -> bool:
+    """May enter review scores and comments, return or accept: committee staff of the institution."""
+    return is_staff_of(user, assessment.round.institution_id)
+
+
+def rectifications_visible_to(user: User) -> QuerySet[Rectification]:
+    """Staff and leaders read the whole list; a secretary or liaison the entries her unit owns."""
+    return _own_unit_only(user, Rectification.objects.filter(institution__in=institutions_visible_to(user)))
+
+
+def get_rectification_for_user(user: User, pk: int) -> Rectification:
+    related = ("unit", "institution", "entry__item", "entry__assessment__round", "opinion__review")
+    return get_object_or_404(rectifications_visible_to(user).select_related(*related), pk=pk)
+
+
+def can_work_on_rectification(user: User, rectification: Rectification) -> bool:
+    """Move it on (open → in progress → done) and add evidence: staff, or the owner unit's own people."""
+    if is_staff_of(user, rectification.institution_id):
+        return True
+    profile = profile_of(user)
+    return role_of(user) in (Role.SECRETARY, Role.LIAISON) and profile.unit_id == rectification.unit_id
+
+
+def can_verify_rectification(user: User, rectification: Rectification) -> bool:
+    """Only committee staff verify (验收)."""
+    return is_staff_of(user, rectification.institution_id)
+
+
+def can_enter_inspection_opinions(user: User, institution_id: int) -> bool:
+    """The school's inspection opinions go onto the list through committee staff."""
+    return is_staff_of(user, institution_id)
+
+
+def reviews_visible_to(user: User) -> QuerySet[Review]:
+    """Staff and leaders read their institution's reviews; a reviewer the reviews of the institution he reviews."""
+    if is_admin(user):
+        return Review.objects.all()
+    profile = profile_of(user)
+    if profile is None or profile.role not in (Role.STAFF, Role.LEADER, Role.REVIEWER):
+        return Review.objects.none()
+    return Review.objects.filter(institution_id=profile.institution_id)
+
+
+def get_review_for_user(user: User, pk: int) -> Review:
+    return get_object_or_404(reviews_visible_to(user).select_related("institution", "zone", "assessment_round"),
+                             pk=pk)
+
+
+def can_write_opinion(user: User, review: Review) -> bool:
+    """Reviewers write opinions; committee staff may record those given on paper."""
+    if is_staff_of(user, review.institution_id):
+        return True
+    profile = profile_of(user)
+    return role_of(user) == Role.REVIEWER and profile.institution_id == review.institution_id
+
+
+def can_record_review_steps(user: User, review: Review) -> bool:
+    """Dates of the review's steps: committee staff."""
+    return is_staff_of(user, review.institution_id)
+
+
+# The pages a reviewer may open; every other page answers 403 (ReviewerScopeMiddleware).
+REVIEWER_URL_NAMES = frozenset({
+    "login", "logout", "set_language", "tracker:home", "tracker:review-list", "tracker:review-detail",
+    "tracker:review-opinion-create",
+})

@@ -363,3 +363,85 @@ class StandardGroupAdmin(InstitutionScopedAdmin):
     list_display = ["name", "standard", "order"]
     list_select_related = ["standard"]
     inlines = [StandardItemInline]
+
+
+# self-assessments, rectifications and reviews: written through the portal's pages (the workflow lives in the
+# services), so the admin shows them read-only; a round's and a review's name and dates may be corrected here.
+from .models import (  # noqa: E402
+    Assessment,
+    AssessmentEntry,
+    AssessmentRound,
+    AssessmentTransition,
+    FilingReminder,
+    Rectification,
+    Review,
+    ReviewOpinion,
+    ReviewStep,
+)
+
+INSTITUTION_PATHS[AssessmentRound] = "institution"
+
+
+@admin.register(AssessmentRound)
+class AssessmentRoundAdmin(InstitutionScopedAdmin):
+    list_display = ["name", "standard", "due_on", "report_max_chars", "institution"]
+    list_select_related = ["standard", "institution"]
+    readonly_fields = ["institution", "standard"]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # opened on the self-assessment page, which checks the standard belongs to the institution
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyLogAdmin):
+    institution_path = "round__institution"
+    list_display = ["unit", "round", "status", "submitted_at", "accepted_at"]
+    list_filter = ["status"]
+    list_select_related = ["unit", "round"]
+
+
+@admin.register(AssessmentEntry)
+class AssessmentEntryAdmin(ReadOnlyLogAdmin):
+    institution_path = "assessment__round__institution"
+    list_display = ["assessment", "item", "self_score", "review_score", "deadline"]
+    list_select_related = ["assessment__unit", "assessment__round", "item"]
+
+
+@admin.register(AssessmentTransition)
+class AssessmentTransitionAdmin(ReadOnlyLogAdmin):
+    institution_path = "assessment__round__institution"
+    list_display = ["assessment", "from_status", "to_status", "actor", "at"]
+
+
+@admin.register(FilingReminder)
+class FilingReminderAdmin(ReadOnlyLogAdmin):
+    institution_path = "round__institution"
+    list_display = ["round", "unit", "status_then", "sent_by", "sent_at"]
+
+
+@admin.register(Rectification)
+class RectificationAdmin(ReadOnlyLogAdmin):
+    list_display = ["problem", "unit", "source", "deadline", "status"]
+    list_filter = ["status", "source"]
+    list_select_related = ["unit"]
+
+
+@admin.register(Review)
+class ReviewAdmin(InstitutionScopedAdmin):
+    list_display = ["name", "institution", "zone", "outcome"]
+    readonly_fields = ["institution", "assessment_round"]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # opened on the review page, which creates its five steps
+
+
+@admin.register(ReviewStep)
+class ReviewStepAdmin(ReadOnlyLogAdmin):
+    institution_path = "review__institution"
+    list_display = ["review", "kind", "planned_on", "done_on"]
+
+
+@admin.register(ReviewOpinion)
+class ReviewOpinionAdmin(ReadOnlyLogAdmin):
+    institution_path = "review__institution"
+    list_display = ["review", "author", "created_at"]

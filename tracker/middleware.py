@@ -23,3 +23,30 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class ReviewerScopeMiddleware:
+    """A reviewer reads the review file and writes opinions, nothing else: every other page is refused (403).
+
+    The access functions already show a reviewer no records; this keeps him off the pages as well, so the
+    menu and the empty lists of the programme's daily work never appear to him.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        from django.core.exceptions import PermissionDenied
+
+        from .access import REVIEWER_URL_NAMES, Role, role_of
+
+        if role_of(request.user) != Role.REVIEWER:
+            return None
+        match = request.resolver_match
+        name = match.view_name if match else None
+        if name not in REVIEWER_URL_NAMES and not request.path.startswith(settings.STATIC_URL or "/static/"):
+            raise PermissionDenied
+        return None

@@ -1,5 +1,16 @@
 """The tracker's models, one module per concept."""
 
+from .assessments import (
+    Assessment,
+    AssessmentEntry,
+    AssessmentRound,
+    AssessmentTransition,
+    FilingReminder,
+    Rectification,
+    Review,
+    ReviewOpinion,
+    ReviewStep,
+)
 from .menus import MenuMatch, NeedItem, ResourceItem
 from .org import Institution, OrgUnit, Profile
 from .people import RosterImport, Speciality, Team, TeamMembership, Volunteer
@@ -9,6 +20,15 @@ from .standards import Standard, StandardGroup, StandardItem
 from .work import Activity, WorkPlatform
 
 __all__ = [
+    "Assessment",
+    "AssessmentEntry",
+    "AssessmentRound",
+    "AssessmentTransition",
+    "FilingReminder",
+    "Rectification",
+    "Review",
+    "ReviewOpinion",
+    "ReviewStep",
     "Activity",
     "EvidenceFile",
     "Institution",

@@ -86,6 +86,7 @@ class Profile(models.Model):
         SECRETARY = "secretary", _("College secretary")
         LIAISON = "liaison", _("Member-unit liaison")
         LEADER = "leader", _("Leader")
+        REVIEWER = "reviewer", _("Reviewer")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="profile",

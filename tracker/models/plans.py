@@ -306,6 +306,19 @@ class TaskUpdate(models.Model):
         return f"{self.task.code} {self.date:%Y-%m-%d}"
 
 
+def _at_most_one(fields: tuple[str, ...]) -> Q:
+    """No two of `fields` are set at once."""
+    condition = Q()
+    for i, first in enumerate(fields):
+        for second in fields[i + 1:]:
+            condition &= Q(**{f"{first}__isnull": True}) | Q(**{f"{second}__isnull": True})
+    return condition
+
+
+# The records an evidence file may support; it supports exactly one of them (a quota value points to its file).
+EVIDENCE_OWNERS = ("update", "activity", "entry", "rectification")
+
+
 def evidence_path(instance: "EvidenceFile", filename: str) -> str:
     """A generated name: nothing a user typed reaches the file system."""
     suffix = PurePath(filename).suffix.lower()
@@ -315,6 +328,8 @@ def evidence_path(instance: "EvidenceFile", filename: str) -> str:
 class EvidenceFile(models.Model):
     """A supporting document (佐证材料) attached to a task update, kept under its original name for download."""
 
+    OWNER_FIELDS = EVIDENCE_OWNERS
+
     # A file supports one task update or one ledger entry; a quota value entered by hand points to its file.
     update = models.ForeignKey(
         TaskUpdate, verbose_name=_("task update"), on_delete=models.CASCADE, related_name="evidence",
@@ -323,6 +338,14 @@ class EvidenceFile(models.Model):
     activity = models.ForeignKey(
         "tracker.Activity", verbose_name=_("ledger entry"), on_delete=models.CASCADE, related_name="evidence",
         null=True, blank=True,
+    )
+    entry = models.ForeignKey(
+        "tracker.AssessmentEntry", verbose_name=_("assessment item"), on_delete=models.CASCADE,
+        related_name="evidence", null=True, blank=True,
+    )
+    rectification = models.ForeignKey(
+        "tracker.Rectification", verbose_name=_("rectification"), on_delete=models.CASCADE,
+        related_name="evidence", null=True, blank=True,
     )
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
     original_name = models.CharField(_("original file name"), max_length=255)
@@ -340,9 +363,7 @@ class EvidenceFile(models.Model):
         verbose_name_plural = _("evidence files")
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(update__isnull=True) | Q(activity__isnull=True), name="tracker_evidencefile_one_owner",
-            ),
+            models.CheckConstraint(condition=_at_most_one(EVIDENCE_OWNERS), name="tracker_evidencefile_one_owner"),
         ]
 
     def __str__(self) -> str:

@@ -124,9 +124,13 @@ STAFF_GROUP = "committee staff"
 STAFF_MODELS = (
     "plan", "phase", "stage", "task", "taskparty", "taskupdate", "evidencefile", "orgunit", "speciality",
     "volunteer", "team", "teammembership", "workplatform", "activity", "resourceitem", "needitem", "menumatch",
-    "quota", "standard", "standardgroup", "standarditem",
+    "quota", "standard", "standardgroup", "standarditem", "assessmentround", "review",
 )
-READ_ONLY_FOR_STAFF = ("view_institution", "view_profile", "view_quotaentry", "view_rosterimport")
+READ_ONLY_FOR_STAFF = (
+    "view_institution", "view_profile", "view_quotaentry", "view_rosterimport", "view_assessment",
+    "view_assessmententry", "view_assessmenttransition", "view_filingreminder", "view_rectification",
+    "view_reviewstep", "view_reviewopinion",
+)
 
 
 def ensure_staff_group() -> Group:

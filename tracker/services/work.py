@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from .. import access
 from ..models import Activity, EvidenceFile, OrgUnit, Volunteer, WorkPlatform
 from ..uploads import check_evidence_file
-from .tasks import StaleEditError
+from .versions import lock_at_version as _lock_at_version
 
 Errors = dict[str, list[str]]
 
@@ -102,25 +102,6 @@ def _clean_or_raise(obj: models.Model, errors: Errors) -> None:
             errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
     if errors:
         raise ValidationError(errors)
-
-
-def _newer_versions(history: QuerySet, loaded_version: int) -> list:
-    """One history record per version saved after `loaded_version` (the last of each: m2m changes add records)."""
-    latest: dict[int, object] = {}
-    for record in history.filter(version__gt=loaded_version).select_related("history_user").order_by("history_id"):
-        latest[record.version] = record
-    return [latest[version] for version in sorted(latest)]
-
-
-def _lock_at_version(model: type[models.Model], pk: int, loaded_version: int, stale_message: str) -> models.Model:
-    """The row, locked for this transaction, if it is still at `loaded_version`; else StaleEditError with what changed.
-
-    Locking before comparing means two people saving at once cannot both pass.
-    """
-    current = model.objects.select_for_update().get(pk=pk)
-    if current.version != loaded_version:
-        raise StaleEditError(stale_message, _newer_versions(current.history, loaded_version))
-    return current
 
 
 def _people_errors(

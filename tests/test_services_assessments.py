@@ -1,0 +1,431 @@
+"""Self-assessment workflow, rectifications and the university review: the rules in the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tracker.models import Assessment, AssessmentTransition, FilingReminder, Rectification, ReviewStep
+from tracker.services import StaleEditError
+from tracker.services import assessments as svc
+from tracker.services.standards import validate_score
+
+from .factories import (
+    AssessmentRoundFactory,
+    OrgUnitFactory,
+    RectificationFactory,
+    UserFactory,
+    fill_assessment,
+    pdf_upload,
+    start_assessment,
+)
+
+pytestmark = pytest.mark.django_db
+Status = Assessment.Status
+
+
+@pytest.fixture
+def assessment_round(world):
+    return AssessmentRoundFactory(institution=world.institution)
+
+
+@pytest.fixture
+def draft(world, assessment_round, secretary):
+    return svc.assessment_start(actor=secretary, assessment_round=assessment_round, unit=world.college)
+
+
+def entry_numbered(assessment, number):
+    return assessment.entries.select_related("item").get(item__number=number)
+
+
+def save_self(actor, entry, score, **more):
+    return svc.entry_save_self(actor=actor, entry=entry, loaded_version=entry.version,
+                               part=svc.SelfPart(self_score=str(score), **more))
+
+
+def fill_all(actor, assessment, *, full=True):
+    for entry in assessment.entries.select_related("item"):
+        if full or not entry.item.counts_in_total:
+            save_self(actor, entry, entry.item.points if entry.item.counts_in_total else 0)
+        else:
+            save_self(actor, entry, 0, gap="制度不全", measure="补齐制度", owner="王老师",
+                      deadline=dt.date(2099, 3, 31))
+    assessment.refresh_from_db()
+    return assessment
+
+
+def review_all(actor, assessment, *, comment_on=None):
+    for entry in assessment.entries.select_related("item"):
+        comment = "请补充佐证材料" if entry.item.number == comment_on else ""
+        svc.entry_save_review(actor=actor, entry=entry, loaded_version=entry.version,
+                              part=svc.ReviewPart(review_score=str(entry.self_score), review_comment=comment))
+    assessment.refresh_from_db()
+    return assessment
+
+
+# --- Starting and filling in ---------------------------------------------------------------------
+
+
+def test_start_opens_one_entry_per_item_and_is_reused(world, assessment_round, secretary, draft):
+    assert draft.status == Status.DRAFT
+    assert draft.entries.count() == 5
+    again = svc.assessment_start(actor=secretary, assessment_round=assessment_round, unit=world.college)
+    assert again.pk == draft.pk and Assessment.objects.count() == 1
+
+
+def test_a_secretary_cannot_start_another_colleges_or_the_schools(world, assessment_round, other_secretary, leader):
+    with pytest.raises(PermissionDenied):
+        svc.assessment_start(actor=other_secretary, assessment_round=assessment_round, unit=world.college)
+    with pytest.raises(PermissionDenied):
+        svc.assessment_start(actor=leader, assessment_round=assessment_round, unit=world.college)
+    assert not Assessment.objects.exists()
+
+
+def test_a_college_round_is_not_filed_by_the_school_committee(world, assessment_round, staff):
+    with pytest.raises(PermissionDenied):
+        svc.assessment_start(actor=staff, assessment_round=assessment_round, unit=world.committee)
+
+
+@pytest.mark.parametrize(("number", "score"), [
+    ("1", "12"),   # above the item's 10 points
+    ("1", "-1"),   # negative
+    ("2", "7"),    # graded three: 10 / 6 / 0 only
+    ("3", "5"),    # A/B/C/D: 10 / 6 / 4 / 0 only
+    ("4", "4.2"),  # deduction of 0.5 per shortfall from 5
+    ("1", "十"),   # not a number
+])
+def test_bad_self_scores_are_refused_and_change_nothing(secretary, draft, number, score):
+    entry = entry_numbered(draft, number)
+    with pytest.raises(ValidationError) as error:
+        save_self(secretary, entry, score)
+    with pytest.raises(ValidationError) as rule:  # the scoring rule's own message (tests/test_standards_scoring.py)
+        validate_score(entry.item, score)
+    assert error.value.message_dict["self_score"] == rule.value.messages
+    entry.refresh_from_db()
+    assert entry.self_score is None and entry.version == 1
+
+
+def test_allowed_scores_are_saved_with_who_and_when(secretary, draft):
+    entry = save_self(secretary, entry_numbered(draft, "4"), "3.5", gap="缺3人次", measure="补训",
+                      owner="王老师", deadline=dt.date(2099, 1, 1), )
+    assert entry.self_score == Decimal("3.50") and entry.version == 2
+    assert entry.updated_by == secretary
+    record = entry.history.first()
+    assert record.history_user == secretary and record.self_score == Decimal("3.50")
+
+
+def test_bonus_takes_any_number_up_to_its_maximum(secretary, draft):
+    assert save_self(secretary, entry_numbered(draft, "5"), "1.5").self_score == Decimal("1.50")
+    with pytest.raises(ValidationError):
+        save_self(secretary, entry_numbered(draft, "5"), "2.5")
+
+
+def test_a_stale_item_edit_is_refused_with_the_other_change(secretary, staff, draft):
+    entry = entry_numbered(draft, "1")
+    save_self(staff, entry, "10")
+    with pytest.raises(StaleEditError) as error:
+        svc.entry_save_self(actor=secretary, entry=entry, loaded_version=1, part=svc.SelfPart(self_score="0"))
+    assert [change.self_score for change in error.value.changes] == [Decimal("10.00")]
+    assert error.value.changes[0].history_user == staff
+    entry.refresh_from_db()
+    assert entry.self_score == Decimal("10.00")
+
+
+def test_evidence_on_an_item_is_checked_and_stored(secretary, draft):
+    entry = entry_numbered(draft, "1")
+    svc.entry_save_self(actor=secretary, entry=entry, loaded_version=1, part=svc.SelfPart(self_score="10"),
+                        files=[pdf_upload("会议纪要.pdf")])
+    assert [file.original_name for file in entry.evidence.all()] == ["会议纪要.pdf"]
+    fake = SimpleUploadedFile("病毒.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    with pytest.raises(ValidationError) as error:
+        svc.entry_save_self(actor=secretary, entry=entry, loaded_version=2, part=svc.SelfPart(self_score="0"),
+                            files=[fake])
+    assert "files" in error.value.message_dict
+    entry.refresh_from_db()
+    assert entry.self_score == Decimal("10.00") and entry.evidence.count() == 1
+
+
+def test_the_report_keeps_to_the_rounds_limit(world, secretary):
+    assessment_round = AssessmentRoundFactory(institution=world.institution, report_max_chars=10)
+    draft = svc.assessment_start(actor=secretary, assessment_round=assessment_round, unit=world.college)
+    with pytest.raises(ValidationError) as error:
+        svc.assessment_save_report(actor=secretary, assessment=draft, loaded_version=1, report="字" * 11)
+    assert "report" in error.value.message_dict
+    saved = svc.assessment_save_report(actor=secretary, assessment=draft, loaded_version=1, report="字" * 10)
+    assert saved.report == "字" * 10 and saved.version == 2
+
+
+# --- The workflow -----------------------------------------------------------------------------------
+
+
+def test_submit_with_empty_items_is_refused_and_names_them(secretary, draft):
+    save_self(secretary, entry_numbered(draft, "1"), "10")
+    with pytest.raises(ValidationError) as error:
+        svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version)
+    text = " ".join(error.value.messages)
+    for number in ("2", "3", "4", "5"):
+        assert _("Item %(number)s has no self-score.") % {"number": number} in text
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT and not draft.transitions.exists()
+
+
+def test_a_gap_needs_its_measure_and_deadline_before_submitting(secretary, draft):
+    for entry in draft.entries.select_related("item"):
+        save_self(secretary, entry, 0)
+    with pytest.raises(ValidationError) as error:
+        svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version)
+    assert len(error.value.messages) == 4  # the bonus item is no gap
+
+
+def test_the_whole_workflow_is_recorded_with_who_and_when(secretary, staff, draft):
+    fill_all(secretary, draft, full=False)
+    submitted = svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version)
+    assert submitted.status == Status.SUBMITTED and submitted.submitted_at is not None
+
+    with pytest.raises(ValidationError):  # a secretary's edits wait until it comes back
+        save_self(secretary, entry_numbered(submitted, "1"), "10")
+
+    review_all(staff, submitted, comment_on="2")
+    returned = svc.assessment_return(actor=staff, assessment=submitted, loaded_version=submitted.version,
+                                     comment="第2项请补充")
+    assert returned.status == Status.RETURNED
+
+    save_self(secretary, entry_numbered(returned, "2"), "6", gap="部分制度未更新", measure="修订制度",
+              deadline=dt.date(2099, 2, 1))
+    returned.refresh_from_db()
+    resubmitted = svc.assessment_submit(actor=secretary, assessment=returned, loaded_version=returned.version)
+    assert resubmitted.status == Status.RESUBMITTED
+
+    review_all(staff, resubmitted)
+    accepted = svc.assessment_accept(actor=staff, assessment=resubmitted, loaded_version=resubmitted.version)
+    assert accepted.status == Status.ACCEPTED and accepted.accepted_at is not None
+    steps = list(AssessmentTransition.objects.filter(assessment=accepted)
+                 .values_list("from_status", "to_status", "actor__username"))
+    assert steps == [
+        ("draft", "submitted", "secretary"), ("submitted", "returned", "staff"),
+        ("returned", "resubmitted", "secretary"), ("resubmitted", "accepted", "staff"),
+    ]
+    assert accepted.transitions.get(to_status="returned").comment == "第2项请补充"
+
+
+def test_accepting_makes_every_counted_gap_a_rectification(world, secretary, staff, draft):
+    fill_all(secretary, draft, full=False)
+    draft = svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version)
+    review_all(staff, draft)
+    svc.assessment_accept(actor=staff, assessment=draft, loaded_version=draft.version)
+    entries = Rectification.objects.filter(source=Rectification.Source.SELF_ASSESSMENT)
+    assert sorted(entries.values_list("entry__item__number", flat=True)) == ["1", "2", "3", "4"]
+    first = entries.get(entry__item__number="1")
+    assert first.unit == world.college and first.deadline == dt.date(2099, 3, 31)
+    assert first.measure == "补齐制度" and first.status == Rectification.Status.OPEN
+
+
+@pytest.mark.parametrize("start", ["draft", "accepted"])
+def test_transitions_the_state_does_not_allow_are_refused(secretary, staff, draft, start):
+    if start == "accepted":
+        fill_all(secretary, draft)
+        draft = svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version)
+        review_all(staff, draft)
+        draft = svc.assessment_accept(actor=staff, assessment=draft, loaded_version=draft.version)
+    version = draft.version
+    for action in (svc.assessment_accept, svc.assessment_return):
+        with pytest.raises(ValidationError) as error:
+            action(actor=staff, assessment=draft, loaded_version=version)
+        target = {svc.assessment_accept: Status.ACCEPTED, svc.assessment_return: Status.RETURNED}[action]
+        assert error.value.messages == [_("A self-assessment that is “%(current)s” cannot be made “%(target)s”.")
+                                        % {"current": Status(start).label, "target": target.label}]
+    draft.refresh_from_db()
+    assert draft.status == start and draft.version == version
+
+
+def test_returning_needs_a_comment_on_an_item_and_accepting_needs_every_review_score(secretary, staff, draft):
+    fill_all(secretary, draft)
+    draft = svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version)
+    with pytest.raises(ValidationError):
+        svc.assessment_return(actor=staff, assessment=draft, loaded_version=draft.version)
+    with pytest.raises(ValidationError) as error:
+        svc.assessment_accept(actor=staff, assessment=draft, loaded_version=draft.version)
+    assert "1、2、3、4、5" in error.value.messages[0]
+    draft.refresh_from_db()
+    assert draft.status == Status.SUBMITTED
+
+
+def test_only_committee_staff_review(secretary, leader, other_staff, draft):
+    fill_all(secretary, draft)
+    draft = svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version)
+    entry = entry_numbered(draft, "1")
+    for actor in (secretary, leader, other_staff):
+        with pytest.raises(PermissionDenied):
+            svc.entry_save_review(actor=actor, entry=entry, loaded_version=entry.version,
+                                  part=svc.ReviewPart(review_score="10"))
+        with pytest.raises(PermissionDenied):
+            svc.assessment_accept(actor=actor, assessment=draft, loaded_version=draft.version)
+
+
+def test_another_colleges_secretary_cannot_submit(secretary, other_secretary, draft):
+    fill_all(secretary, draft)
+    with pytest.raises(PermissionDenied):
+        svc.assessment_submit(actor=other_secretary, assessment=draft, loaded_version=draft.version)
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+
+
+def test_two_reviewers_on_one_item_the_later_is_refused(world, secretary, staff, draft):
+    from .conftest import make_person
+
+    second = make_person("staff2", "staff", world.institution)
+    fill_all(secretary, draft)
+    draft = svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version)
+    entry = entry_numbered(draft, "2")
+    loaded = entry.version  # both open the item now
+    svc.entry_save_review(actor=staff, entry=entry, loaded_version=loaded,
+                          part=svc.ReviewPart(review_score="6", review_comment="制度缺修订记录"))
+    with pytest.raises(StaleEditError) as error:
+        svc.entry_save_review(actor=second, entry=entry, loaded_version=loaded,
+                              part=svc.ReviewPart(review_score="10", review_comment="同意"))
+    change = error.value.changes[-1]
+    assert (change.review_score, change.review_comment, change.history_user) == (Decimal("6.00"), "制度缺修订记录",
+                                                                                  staff)
+    entry.refresh_from_db()
+    assert entry.review_score == Decimal("6.00") and entry.reviewed_by == staff
+
+
+def test_totals_by_group_and_overall_are_computed(secretary, draft):
+    fill_all(secretary, draft)
+    groups, overall = svc.assessment_totals(list(draft.entries.select_related("item__group")))
+    assert [group.group.name for group in groups] == ["领导机制", "工作成效"]
+    assert [group.totals.self_score for group in groups] == [Decimal("20"), Decimal("15")]
+    assert (overall.full, overall.bonus_max, overall.self_score, overall.scored) == (35, 2, 35, 5)
+
+
+# --- Reminders -------------------------------------------------------------------------------
+
+
+def test_reminders_go_to_every_unit_behind_and_are_logged(world, assessment_round, staff, secretary, draft):
+    secretary.email = "jd@example.edu.cn"
+    secretary.save()
+    world.other_college.email = "hg@example.edu.cn"
+    world.other_college.save()
+    silent = OrgUnitFactory(institution=world.institution, kind="college", name="文学院")
+    submitted_unit = OrgUnitFactory(institution=world.institution, kind="college", name="数学学院")
+    done = fill_assessment(start_assessment(submitted_unit, assessment_round))
+    done.status = Status.SUBMITTED
+    done.save()
+
+    result = svc.send_filing_reminders(actor=staff, assessment_round=assessment_round)
+
+    assert sorted(reminder.unit.name for reminder in result.sent) == ["化工学院", "机电工程学院"]
+    assert [unit.name for unit in result.without_address] == [silent.name]
+    assert sorted(message.to[0] for message in mail.outbox) == ["hg@example.edu.cn", "jd@example.edu.cn"]
+    assert assessment_round.name in mail.outbox[0].subject
+    log = FilingReminder.objects.get(unit=world.college)
+    assert log.sent_by == staff and log.status_then == Status.DRAFT.label
+
+
+def test_only_staff_send_reminders(assessment_round, secretary, leader):
+    for actor in (secretary, leader):
+        with pytest.raises(PermissionDenied):
+            svc.send_filing_reminders(actor=actor, assessment_round=assessment_round)
+    assert not mail.outbox
+
+
+# --- Rectifications -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gap(world):
+    return RectificationFactory(unit=world.college, created_by=UserFactory())
+
+
+def advance(actor, entry, status, **more):
+    return svc.rectification_advance(actor=actor, rectification=entry, loaded_version=entry.version,
+                                     status=status, **more)
+
+
+def test_the_owner_unit_moves_an_entry_to_done_with_evidence(secretary, gap):
+    gap = advance(secretary, gap, "in_progress", note="已着手")
+    with pytest.raises(ValidationError) as error:
+        advance(secretary, gap, "done", note="完成")
+    assert "files" in error.value.message_dict
+    gap = advance(secretary, gap, "done", note="完成", files=[pdf_upload("整改报告.pdf")])
+    assert gap.status == "done" and gap.done_on == timezone.localdate()
+    assert gap.history.first().history_user == secretary
+
+
+def test_only_staff_verify_and_only_with_evidence(secretary, staff, gap):
+    gap.status = "done"
+    gap.save()
+    with pytest.raises(PermissionDenied):
+        advance(secretary, gap, "verified")
+    with pytest.raises(ValidationError) as error:
+        advance(staff, gap, "verified")
+    assert "files" in error.value.message_dict
+    gap.refresh_from_db()
+    assert gap.status == "done"
+    gap = advance(staff, gap, "verified", files=[pdf_upload()])
+    assert gap.status == "verified" and gap.verified_by == staff
+
+
+def test_steps_out_of_order_and_other_units_are_refused(staff, other_secretary, gap):
+    with pytest.raises(ValidationError) as error:
+        advance(staff, gap, "verified", files=[pdf_upload()])
+    assert "status" in error.value.message_dict
+    with pytest.raises(PermissionDenied):
+        advance(other_secretary, gap, "in_progress")
+    gap.refresh_from_db()
+    assert gap.status == "open" and gap.version == 1
+
+
+def test_overdue_is_derived_from_the_deadline(gap):
+    gap.deadline = dt.date(2020, 1, 1)
+    assert gap.is_overdue_on(dt.date(2020, 1, 2)) and not gap.is_overdue_on(dt.date(2019, 12, 31))
+    gap.status = "done"
+    assert not gap.is_overdue_on(dt.date(2020, 1, 2))
+
+
+def test_staff_enter_inspection_opinions(world, staff, secretary):
+    entry = svc.rectification_create(actor=staff, institution=world.institution, unit=world.college,
+                                     source="inspection", problem="台账不全", measure="补记", deadline=dt.date(2099, 1, 1))
+    assert entry.source == "inspection" and entry.created_by == staff
+    with pytest.raises(PermissionDenied):
+        svc.rectification_create(actor=secretary, institution=world.institution, unit=world.college,
+                                 source="inspection", problem="x", measure="", deadline=dt.date(2099, 1, 1))
+    with pytest.raises(ValidationError):
+        svc.rectification_create(actor=staff, institution=world.institution, unit=world.college,
+                                 source="self_assessment", problem="x", measure="", deadline=None)
+
+
+# --- The review of the whole university -----------------------------------------------------------
+
+
+def test_a_review_walks_its_steps_in_order(world, staff):
+    review = svc.review_create(actor=staff, institution=world.institution, name="2022年片区评议",
+                               planned={"apply": dt.date(2022, 3, 1), "rectify": dt.date(2022, 9, 30)})
+    steps = {step.kind: step for step in review.steps.all()}
+    assert [step.kind for step in review.steps.order_by("id")] == ReviewStep.ORDER
+    assert steps["rectify"].planned_on == dt.date(2022, 9, 30)
+    with pytest.raises(ValidationError) as error:
+        svc.review_step_record(actor=staff, step=steps["publish"], loaded_version=1, planned_on=None,
+                               done_on=dt.date(2022, 5, 1))
+    assert "done_on" in error.value.message_dict
+    step = svc.review_step_record(actor=staff, step=steps["apply"], loaded_version=1,
+                                  planned_on=dt.date(2022, 3, 1), done_on=dt.date(2022, 3, 2), note="已报送")
+    assert step.done_on == dt.date(2022, 3, 2) and step.version == 2
+
+
+def test_a_reviewers_opinion_enters_the_rectification_list(world, staff, reviewer, secretary):
+    review = svc.review_create(actor=staff, institution=world.institution, name="2022年片区评议",
+                               planned={"rectify": dt.date(2022, 9, 30)})
+    opinion = svc.review_opinion_add(actor=reviewer, review=review, text="五老参与率有待提高")
+    entry = opinion.rectification
+    assert entry.source == "zone_review" and entry.unit == world.committee
+    assert entry.deadline == dt.date(2022, 9, 30) and entry.created_by == reviewer
+    with pytest.raises(PermissionDenied):
+        svc.review_opinion_add(actor=secretary, review=review, text="x")
