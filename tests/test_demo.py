@@ -48,3 +48,25 @@ def test_seed_fixture_holds_no_demo_rows():
     call_command("seed_plans")
     assert not OrgUnit.objects.filter(kind__in=[OrgUnit.Kind.COLLEGE, OrgUnit.Kind.MEMBER_UNIT]).exists()
     assert not get_user_model().objects.exists() and not TaskUpdate.objects.exists()
+
+
+def test_demo_has_an_assessment_in_every_state_users_meet_and_the_loop_closed_once():
+    from tracker.models import Assessment, Rectification, Review
+
+    call_command("seed_plans")
+    call_command("seed_demo", force=True)
+    states = {a.unit.name: a.status for a in Assessment.objects.select_related("unit").filter(unit__kind="college")}
+    assert states == {"矿业工程学院": "accepted", "机电工程学院": "returned", "安全工程学院": "submitted",
+                      "力学与土木工程学院": "draft"}
+    returned = Assessment.objects.get(status="returned")
+    assert returned.entries.exclude(review_comment="").exists(), "the secretary sees what to fix"
+    assert Assessment.objects.filter(unit__kind="school_committee", status="accepted").exists()
+    gaps = Rectification.objects.filter(source="self_assessment")
+    # the accepted college's 2 gaps and the school's 2 gaps; one of them verified with evidence
+    assert gaps.count() == 4
+    verified = gaps.get(status="verified")
+    assert verified.evidence.exists() and verified.verified_by.username == "staff"
+    assert Rectification.objects.filter(source="inspection").count() == 2
+    review = Review.objects.get()
+    assert review.opinions.count() == 2 and review.steps.exclude(done_on=None).count() == 2
+    assert Rectification.objects.filter(source="zone_review").count() == 2

@@ -42,6 +42,7 @@ ACCOUNTS = [
     DemoAccount("liaison", "张卫东", Profile.Role.LIAISON, "cumt", "离退休工作处"),
     DemoAccount("leader", "陈志强", Profile.Role.LEADER, "cumt"),
     DemoAccount("suda_staff", "周文华", Profile.Role.STAFF, "suda"),
+    DemoAccount("reviewer", "刘振华", Profile.Role.REVIEWER, "cumt"),
 ]
 
 # Minimal valid one-page PDF, so the demo's evidence opens in any reader.
@@ -142,6 +143,9 @@ def seed_demo() -> list[DemoAccount]:
     from .menus import seed_menus_demo  # after the roster: the offers are its volunteers'
 
     seed_menus_demo()
+    from .assessments import seed_assessments_demo  # after the accounts: reviewers and secretaries file it
+
+    seed_assessments_demo()
     User = get_user_model()
     reporters = {"cumt": User.objects.get(username="staff"), "suda": User.objects.get(username="suda_staff")}
     for (code, phase_order, number), entries in PROGRESS.items():
