@@ -529,6 +529,7 @@ class RectificationFactory(DjangoModelFactory):
 class ReviewFactory(DjangoModelFactory):
     class Meta:
         model = Review
+        skip_postgeneration_save = True
 
     institution = factory.SubFactory(InstitutionFactory)
     name = factory.Sequence(lambda n: f"片区评议{n}")

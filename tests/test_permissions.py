@@ -13,14 +13,19 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tracker.models import Assessment
+
 from .conftest import PERSONAS, client_for
 from .factories import (
     ActivityFactory,
+    AssessmentRoundFactory,
     EvidenceFileFactory,
     MenuMatchFactory,
     NeedItemFactory,
     QuotaFactory,
+    RectificationFactory,
     ResourceItemFactory,
+    ReviewFactory,
     RosterImportFactory,
     StandardFactory,
     TaskUpdateFactory,
@@ -29,8 +34,11 @@ from .factories import (
     UserFactory,
     VolunteerFactory,
     WorkPlatformFactory,
+    fill_assessment,
     pdf_upload,
+    scored_standard,
     standard_upload,
+    start_assessment,
     stored_create_row,
 )
 
@@ -70,7 +78,7 @@ MATRIX: dict[str, Row] = {
     "logout": Row("POST", no_args, everyone(302)),
     "set_language": Row("POST", no_args, everyone(302), lambda w: {"language": "en", "next": "/"}),
     "admin:index": Row("GET", no_args, everyone(302, admin_user=200, staff=200, other_staff=200, reviewer=403)),
-    "tracker:home": Row("GET", no_args, signed_in(200, reviewer=200)),
+    "tracker:home": Row("GET", no_args, signed_in(200, reviewer=302)),  # a reviewer is sent to the reviews
     "tracker:plan-list": Row("GET", no_args, signed_in(200)),
     "tracker:plan-detail": Row("GET", lambda w: [w.plan.pk], signed_in(200, other_staff=404)),
     "tracker:task-detail": Row("GET", lambda w: [w.school_task.pk], signed_in(200, other_staff=404)),
@@ -80,7 +88,7 @@ MATRIX: dict[str, Row] = {
     ),
     "tracker:evidence-download": Row(
         "GET", lambda w: [EvidenceFileFactory(update=TaskUpdateFactory(task=w.school_task)).pk],
-        signed_in(200, other_staff=404),
+        signed_in(200, other_staff=404, reviewer=404),  # a reviewer downloads only the review file's evidence
     ),
     # roster and teams
     "tracker:volunteer-list": Row("GET", no_args, signed_in(200)),
@@ -221,6 +229,102 @@ MATRIX: dict[str, Row] = {
         # a value not signed by the server is refused with a message (400); other roles may not import at all
         signed_in(400, secretary=403, other_secretary=403, liaison=403, leader=403),
         lambda w: {"payload": "not-signed"},
+    ),
+    # self-assessments
+    "tracker:round-list": Row("GET", no_args, signed_in(200)),
+    "tracker:round-create": Row(
+        "POST", no_args,
+        # the other institution's staff may open rounds, but not with this institution's standard: a form error
+        signed_in(302, other_staff=400, secretary=403, other_secretary=403, liaison=403, leader=403),
+        lambda w: {"institution": w.institution.pk, "name": "2022年对标找差", "due_on": "2022-06-30",
+                   "standard": scored_standard(w.institution).pk, "report_max_chars": 2000},
+    ),
+    "tracker:round-board": Row(
+        "GET", lambda w: [AssessmentRoundFactory(institution=w.institution).pk],
+        # a secretary opens her own college's assessment instead; a liaison's unit does not file
+        signed_in(200, other_staff=404, secretary=403, other_secretary=403, liaison=403),
+    ),
+    "tracker:round-remind": Row(
+        "POST", lambda w: [AssessmentRoundFactory(institution=w.institution).pk],
+        signed_in(302, other_staff=404, secretary=403, other_secretary=403, liaison=403, leader=403),
+    ),
+    "tracker:assessment-start": Row(
+        "POST", lambda w: [AssessmentRoundFactory(institution=w.institution).pk],
+        signed_in(302, other_staff=404, other_secretary=403, liaison=403, leader=403),
+        lambda w: {"unit": w.college.pk},
+    ),
+    "tracker:assessment-detail": Row(
+        "GET", lambda w: [start_assessment(w.college, AssessmentRoundFactory(institution=w.institution)).pk],
+        signed_in(200, other_staff=404, other_secretary=404, liaison=404),
+    ),
+    "tracker:assessment-item": Row(
+        "POST", lambda w: [(a := start_assessment(w.college, AssessmentRoundFactory(institution=w.institution))).pk,
+                           a.entries.get(item__number="1").pk],
+        signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
+        lambda w: {"version": 1, "self_score": "10.00"},
+    ),
+    "tracker:assessment-item-review": Row(
+        # a submitted assessment: [its pk, its first item's pk] (the status update's count is dropped)
+        "POST", lambda w: [(a := start_assessment(w.college, AssessmentRoundFactory(institution=w.institution))).pk,
+                           a.entries.get(item__number="1").pk,
+                           Assessment.objects.filter(pk=a.pk).update(status="submitted")][:2],
+        signed_in(302, other_staff=404, other_secretary=404, liaison=404, secretary=403, leader=403),
+        lambda w: {"version": 1, "review_score": "10.00", "review_comment": "权限测试"},
+    ),
+    "tracker:assessment-report": Row(
+        "POST", lambda w: [start_assessment(w.college, AssessmentRoundFactory(institution=w.institution)).pk],
+        signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
+        lambda w: {"version": 1, "report": "权限测试"},
+    ),
+    "tracker:assessment-transition": Row(
+        "POST", lambda w: [fill_assessment(start_assessment(
+            w.college, AssessmentRoundFactory(institution=w.institution))).pk],
+        signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
+        lambda w: {"action": "submit", "version": 1},
+    ),
+    # rectifications and reviews
+    "tracker:rectification-list": Row("GET", no_args, signed_in(200)),
+    "tracker:rectification-create": Row(
+        "POST", no_args,
+        # the other institution's staff may enter opinions, but not for this institution's college: a form error
+        signed_in(302, other_staff=400, secretary=403, other_secretary=403, liaison=403, leader=403),
+        lambda w: {"unit": w.college.pk, "source": "inspection", "problem": "台账不完整", "deadline": "2099-06-30"},
+    ),
+    "tracker:rectification-detail": Row(
+        "GET", lambda w: [RectificationFactory(unit=w.college).pk],
+        signed_in(200, other_staff=404, other_secretary=404, liaison=404),
+    ),
+    "tracker:rectification-advance": Row(
+        "POST", lambda w: [RectificationFactory(unit=w.college).pk],
+        signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
+        lambda w: {"version": 1, "status": "in_progress", "note": "权限测试"},
+    ),
+    "tracker:rectification-reassign": Row(
+        "POST", lambda w: [RectificationFactory(unit=w.college).pk],
+        signed_in(302, other_staff=404, secretary=403, other_secretary=404, liaison=404, leader=403),
+        lambda w: {"version": 1, "unit": w.other_college.pk, "measure": "权限测试", "deadline": "2099-06-30"},
+    ),
+    "tracker:review-list": Row("GET", no_args, signed_in(200, secretary=403, other_secretary=403, liaison=403,
+                                                         reviewer=200)),
+    "tracker:review-create": Row(
+        "POST", no_args,
+        # staff open a review of their own institution (the institution field is for administrators)
+        signed_in(302, secretary=403, other_secretary=403, liaison=403, leader=403),
+        lambda w: {"institution": w.institution.pk, "name": "2022年片区评议"},
+    ),
+    "tracker:review-detail": Row(
+        "GET", lambda w: [ReviewFactory(institution=w.institution).pk],
+        signed_in(200, other_staff=404, secretary=404, other_secretary=404, liaison=404, reviewer=200),
+    ),
+    "tracker:review-step": Row(
+        "POST", lambda w: [(r := ReviewFactory(institution=w.institution)).pk, r.steps.get(kind="apply").pk],
+        signed_in(302, other_staff=404, secretary=404, other_secretary=404, liaison=404, leader=403),
+        lambda w: {"version": 1, "planned_on": "2022-03-01"},
+    ),
+    "tracker:review-opinion-create": Row(
+        "POST", lambda w: [ReviewFactory(institution=w.institution).pk],
+        signed_in(302, other_staff=404, secretary=404, other_secretary=404, liaison=404, leader=403, reviewer=302),
+        lambda w: {"text": "权限测试意见"},
     ),
 }
 

@@ -392,7 +392,8 @@ def test_overdue_is_derived_from_the_deadline(gap):
 
 def test_staff_enter_inspection_opinions(world, staff, secretary):
     entry = svc.rectification_create(actor=staff, institution=world.institution, unit=world.college,
-                                     source="inspection", problem="台账不全", measure="补记", deadline=dt.date(2099, 1, 1))
+                                     source="inspection", problem="台账不全", measure="补记",
+                                     deadline=dt.date(2099, 1, 1))
     assert entry.source == "inspection" and entry.created_by == staff
     with pytest.raises(PermissionDenied):
         svc.rectification_create(actor=secretary, institution=world.institution, unit=world.college,

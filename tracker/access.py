@@ -460,5 +460,5 @@ def can_record_review_steps(user: User, review: Review) -> bool:
 # The pages a reviewer may open; every other page answers 403 (ReviewerScopeMiddleware).
 REVIEWER_URL_NAMES = frozenset({
     "login", "logout", "set_language", "tracker:home", "tracker:review-list", "tracker:review-detail",
-    "tracker:review-opinion-create",
+    "tracker:review-opinion-create", "tracker:evidence-download",  # downloads are access-checked per file
 })

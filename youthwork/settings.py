@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tracker.context_processors.portal",
             ],
+            "builtins": ["tracker.templatetags.scores"],  # |score on every page that shows points
         },
     },
 ]

@@ -41,6 +41,7 @@ from ..models import (
     Standard,
     StandardItem,
 )
+from ..templatetags.scores import score
 from ..uploads import check_evidence_file
 from .standards import validate_score
 from .versions import lock_at_version
@@ -356,8 +357,8 @@ def _rectifications_from_gaps(assessment: Assessment, actor: AbstractBaseUser) -
         if not entry.below_full:
             continue
         problem = entry.gap or _("Item %(number)s scored %(score)s of %(points)s.") % {
-            "number": entry.item.number, "score": entry.final_score.normalize(),
-            "points": entry.item.points.normalize()}
+            "number": entry.item.number, "score": score(entry.final_score),
+            "points": score(entry.item.points)}
         rectification = Rectification(
             institution_id=assessment.round.institution_id, unit_id=assessment.unit_id,
             source=Rectification.Source.SELF_ASSESSMENT, entry=entry,

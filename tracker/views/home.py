@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from .. import access
@@ -16,6 +16,9 @@ LIST_LIMIT = 15
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     role = access.role_of(user)
+    if role == Profile.Role.REVIEWER:
+        # A zone reviewer's work is the review file; nothing else is open to him.
+        return redirect("tracker:review-list")
     today = timezone.localdate()
     tasks = access.tasks_visible_to(user)
     profile = access.profile_of(user)
