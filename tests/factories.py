@@ -496,10 +496,10 @@ def start_assessment(unit, assessment_round=None, *, by=None) -> Assessment:
     from tracker.services.assessments import assessment_start
 
     assessment_round = assessment_round or AssessmentRoundFactory(institution=unit.institution)
-    if by is None:
-        by = UserFactory()
-        by.is_superuser = True
-        by.save()
+    if by is None:  # whoever files for the unit: its secretary, or committee staff for the school committee
+        role = Profile.Role.STAFF if unit.kind == OrgUnit.Kind.SCHOOL_COMMITTEE else Profile.Role.SECRETARY
+        by = ProfileFactory(role=role, institution=unit.institution,
+                            unit=None if role == Profile.Role.STAFF else unit).user
     return assessment_start(actor=by, assessment_round=assessment_round, unit=unit)
 
 

@@ -250,7 +250,8 @@ MATRIX: dict[str, Row] = {
     ),
     "tracker:assessment-start": Row(
         "POST", lambda w: [AssessmentRoundFactory(institution=w.institution).pk],
-        signed_in(302, other_staff=404, other_secretary=403, liaison=403, leader=403),
+        # a college files its own: only its secretary starts it (staff start the school committee's)
+        signed_in(302, admin_user=403, staff=403, other_staff=404, other_secretary=403, liaison=403, leader=403),
         lambda w: {"unit": w.college.pk},
     ),
     "tracker:assessment-detail": Row(
@@ -260,7 +261,7 @@ MATRIX: dict[str, Row] = {
     "tracker:assessment-item": Row(
         "POST", lambda w: [(a := start_assessment(w.college, AssessmentRoundFactory(institution=w.institution))).pk,
                            a.entries.get(item__number="1").pk],
-        signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
+        signed_in(302, admin_user=403, staff=403, other_staff=404, other_secretary=404, liaison=404, leader=403),
         lambda w: {"version": 1, "self_score": "10.00"},
     ),
     "tracker:assessment-item-review": Row(
@@ -273,13 +274,13 @@ MATRIX: dict[str, Row] = {
     ),
     "tracker:assessment-report": Row(
         "POST", lambda w: [start_assessment(w.college, AssessmentRoundFactory(institution=w.institution)).pk],
-        signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
+        signed_in(302, admin_user=403, staff=403, other_staff=404, other_secretary=404, liaison=404, leader=403),
         lambda w: {"version": 1, "report": "权限测试"},
     ),
     "tracker:assessment-transition": Row(
         "POST", lambda w: [fill_assessment(start_assessment(
             w.college, AssessmentRoundFactory(institution=w.institution))).pk],
-        signed_in(302, other_staff=404, other_secretary=404, liaison=404, leader=403),
+        signed_in(302, admin_user=403, staff=403, other_staff=404, other_secretary=404, liaison=404, leader=403),
         lambda w: {"action": "submit", "version": 1},
     ),
     # rectifications and reviews

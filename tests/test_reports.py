@@ -334,9 +334,9 @@ def test_annual_report_of_2021_counts_that_years_self_assessment_round(demo):
     filed = assessments.exclude(status=Assessment.Status.DRAFT).count()
     accepted = assessments.filter(status=Assessment.Status.ACCEPTED).count()
 
-    (rounds,) = tables_headed(tables, "评估轮次", "应报单位", "已提交", "已通过")
+    (rounds,) = tables_headed(tables, "评估轮次", "应报单位", "已提交", "已通过验收")
     assert rounds == [["2021年二级关工委对标找差", str(colleges), str(filed), str(accepted)]]
-    assert f"本年度对标找差应报{colleges}个单位，已提交{filed}个，已通过审核{accepted}个" in \
+    assert f"本年度对标找差应报{colleges}个单位，已提交{filed}个，已通过验收{accepted}个" in \
         "\n".join(t for _s, t in paragraphs)
     assert colleges > filed > accepted > 0, "the demo round has colleges not started, filed and accepted"
 

@@ -127,13 +127,16 @@ def test_bonus_takes_any_number_up_to_its_maximum(secretary, draft):
         save_self(secretary, entry_numbered(draft, "5"), "2.5")
 
 
-def test_a_stale_item_edit_is_refused_with_the_other_change(secretary, staff, draft):
+def test_a_stale_item_edit_is_refused_with_the_other_change(world, secretary, draft):
+    from .conftest import make_person
+
+    colleague = make_person("co_secretary", "secretary", world.institution, world.college)
     entry = entry_numbered(draft, "1")
-    save_self(staff, entry, "10")
+    save_self(colleague, entry, "10")
     with pytest.raises(StaleEditError) as error:
         svc.entry_save_self(actor=secretary, entry=entry, loaded_version=1, part=svc.SelfPart(self_score="0"))
     assert [change.self_score for change in error.value.changes] == [Decimal("10.00")]
-    assert error.value.changes[0].history_user == staff
+    assert error.value.changes[0].history_user == colleague
     entry.refresh_from_db()
     assert entry.self_score == Decimal("10.00")
 

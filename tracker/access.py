@@ -382,11 +382,12 @@ def get_entry_for_user(user: User, assessment_pk: int, pk: int) -> AssessmentEnt
 
 
 def can_start_assessment(user: User, assessment_round: AssessmentRound, unit: OrgUnit) -> bool:
-    """The unit's own secretary starts a college's assessment; staff start any unit's, the school's included."""
+    """A college files its own: only its secretary starts and fills it in. The school committee's own
+    assessment is filled in by committee staff. (Staff review colleges' assessments; they do not write them.)"""
     if unit.institution_id != assessment_round.institution_id or unit.kind != assessment_round.unit_kind:
         return False
-    if is_staff_of(user, assessment_round.institution_id):
-        return True
+    if unit.kind == OrgUnit.Kind.SCHOOL_COMMITTEE:
+        return is_staff_of(user, assessment_round.institution_id)
     profile = profile_of(user)
     return role_of(user) == Role.SECRETARY and profile.unit_id == unit.pk
 

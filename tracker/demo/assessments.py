@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from .. import services
 from ..models import Assessment, AssessmentRound, Institution, OrgUnit, Rectification, Review, Standard
 from ..services import assessments as svc
 from .plans import DEMO_PDF
@@ -107,9 +108,20 @@ def _walk(staff, filer, assessment: Assessment, target: str, gaps: dict) -> None
                           comment="材料齐全，同意验收。")
 
 
-def _secretary_of(college: OrgUnit, fallback):
+def _secretary_of(college: OrgUnit):
+    """The college's secretary; colleges without a demo account get one that cannot sign in (a college files
+    its own self-assessment, so someone of the college must have filed it)."""
     profile = college.profiles.filter(role="secretary").select_related("user").first()
-    return profile.user if profile else fallback
+    if profile is not None:
+        return profile.user
+    user, created = get_user_model().objects.get_or_create(
+        username=f"demo_secretary_{college.institution.code}_{college.order}",
+        defaults={"first_name": f"{college.label}关工委秘书"})
+    if created:
+        user.set_unusable_password()
+        user.save()
+    services.profile_assign_role(user=user, role="secretary", institution=college.institution, unit=college)
+    return user
 
 
 @transaction.atomic
@@ -129,7 +141,7 @@ def seed_assessments_demo() -> None:
                                          name=COLLEGE_ROUND, due_on=dt.date(2021, 12, 31))
         for name, state in COLLEGE_STATES.items():
             college = OrgUnit.objects.get(institution=institution, name=name)
-            filer = _secretary_of(college, staff)
+            filer = _secretary_of(college)
             assessment = svc.assessment_start(actor=filer, assessment_round=college_round, unit=college)
             _walk(staff, filer, assessment, state, COLLEGE_GAPS)
         committee = OrgUnit.objects.filter(institution=institution, kind=OrgUnit.Kind.SCHOOL_COMMITTEE).first()

@@ -17,7 +17,6 @@ from ..models import AssessmentEntry, AssessmentRound, Institution, Standard, St
 from ..services.assessments import ReviewPart, SelfPart
 from ..services.standards import score_choices
 from ..templatetags.scores import score
-from ..templatetags.scores import score
 from .plans import MultipleFileField
 from .work import date_input, label
 

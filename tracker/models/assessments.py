@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .org import Institution, OrgUnit
@@ -323,10 +324,10 @@ class Rectification(models.Model):
         ZONE_REVIEW = "zone_review", _("Zone review opinion")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
-        VERIFIED = "verified", _("Verified")
+        OPEN = "open", pgettext_lazy("rectification", "Open")
+        IN_PROGRESS = "in_progress", pgettext_lazy("rectification", "In progress")
+        DONE = "done", pgettext_lazy("rectification", "Done")
+        VERIFIED = "verified", pgettext_lazy("rectification", "Verified")
 
     CLOSED = (Status.DONE, Status.VERIFIED)
 

@@ -254,7 +254,7 @@ def annual_summary(report: AnnualReport) -> str:
         f"（其中本年度完成{f.tasks_done_in_year}项），逾期未完成{f.tasks_overdue}项；"
         f"{f.quotas_total}项指标中已达标{f.quotas_met}项；"
         f"本年度对标找差应报{f.assessments_expected}个单位，已提交{f.assessments_filed}个，"
-        f"已通过审核{f.assessments_accepted}个；"
+        f"已通过验收{f.assessments_accepted}个；"
         f"本年度新增整改事项{f.rectifications_opened}项，完成{f.rectifications_closed}项，"
         f"尚未完成{f.rectifications_open}项。"
     )
@@ -300,7 +300,7 @@ def annual_report_document(report: AnnualReport, today: dt.date) -> bytes:
 
     document.add_heading(f"{next(sections)}、对标找差与整改", level=1)
     if report.rounds:
-        table = _Grid(document, ["评估轮次", "应报单位", "已提交", "已通过"], [70, 30, 30, 30], centred=(1, 2, 3))
+        table = _Grid(document, ["评估轮次", "应报单位", "已提交", "已通过验收"], [70, 30, 30, 30], centred=(1, 2, 3))
         for filing in report.rounds:
             table.row([filing.name, filing.expected, filing.filed, filing.accepted])
     else:

@@ -21,6 +21,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from simple_history.utils import bulk_create_with_history
 
 from .. import access
@@ -227,8 +228,9 @@ def submit_problems(assessment: Assessment, entries: Sequence[AssessmentEntry]) 
             problems.append(_("Item %(number)s has no self-score.") % {"number": number})
             continue
         if entry.item.counts_in_total and entry.self_score < entry.item.points:
-            missing = [label for label, value in ((_("gap"), entry.gap), (_("measure"), entry.measure),
-                                                   (_("deadline"), entry.deadline)) if not value]
+            fields = ((_("gap"), entry.gap), (_("measure"), entry.measure),
+                      (pgettext("assessment item", "deadline"), entry.deadline))
+            missing = [label for label, value in fields if not value]
             if missing:
                 problems.append(_("Item %(number)s is below full marks: fill in its %(fields)s.")
                                 % {"number": number, "fields": "、".join(missing)})
