@@ -67,3 +67,20 @@ def test_role_given_in_admin_brings_its_admin_access(world, admin_user):
     assert response.status_code == 302
     newcomer.refresh_from_db()
     assert newcomer.is_staff and newcomer.groups.filter(name="committee staff").exists()
+
+
+def test_a_standard_in_use_is_read_only_in_the_admin(world, staff):
+    from django.urls import reverse
+
+    from .conftest import client_for
+    from .factories import AssessmentRoundFactory, scored_standard
+
+    standard = scored_standard(world.institution)
+    group = standard.groups.first()
+    client = client_for(staff)
+    change = reverse("admin:tracker_standardgroup_change", args=[group.pk])
+    assert 'name="items-0-points"' in client.get(change).content.decode()
+    AssessmentRoundFactory(institution=world.institution, standard=standard)
+    html = client.get(change).content.decode()
+    assert 'name="items-0-points"' not in html and 'name="name"' not in html
+    assert client.post(reverse("admin:tracker_standard_delete", args=[standard.pk]), {"post": "yes"}).status_code == 403

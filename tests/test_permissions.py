@@ -7,6 +7,7 @@ model permissions); its index stands for them here, and `test_admin_lists_only_o
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -327,7 +328,44 @@ MATRIX: dict[str, Row] = {
         signed_in(302, other_staff=404, secretary=404, other_secretary=404, liaison=404, leader=403, reviewer=302),
         lambda w: {"text": "权限测试意见"},
     ),
+    # reminders
+    "tracker:reminder-list": Row("GET", no_args, signed_in(200)),  # a reviewer: 403 (ReviewerScopeMiddleware)
+    # dashboard, reports and snapshots
+    "tracker:dashboard": Row("GET", no_args, signed_in(200, secretary=302, other_secretary=302, liaison=403)),
+    "tracker:dashboard-college": Row(
+        "GET", lambda w: [w.college.pk],
+        signed_in(200, other_staff=404, other_secretary=404, liaison=404),  # a secretary: her own college only
+    ),
+    "tracker:dashboard-export": Row("GET", no_args,
+                                    signed_in(200, secretary=403, other_secretary=403, liaison=403)),
+    "tracker:annual-report": Row("GET", no_args, signed_in(200, secretary=403, other_secretary=403, liaison=403)),
+    "tracker:review-file": Row("GET", no_args, signed_in(200, secretary=403, other_secretary=403, liaison=403)),
+    "tracker:snapshot-list": Row(
+        "POST", no_args,
+        # committee staff freeze figures (each their own institution's); leaders read them
+        signed_in(302, secretary=403, other_secretary=403, liaison=403, leader=403),
+        lambda w: {"name": "2021年度汇报数据"},
+    ),
+    "tracker:snapshot-detail": Row(
+        "GET", lambda w: [snapshot_of(w).pk],
+        signed_in(200, other_staff=404, secretary=403, other_secretary=403, liaison=403),
+    ),
+    "tracker:snapshot-export": Row(
+        "GET", lambda w: [snapshot_of(w).pk],
+        signed_in(200, other_staff=404, secretary=403, other_secretary=403, liaison=403),
+    ),
+    "tracker:plan-export": Row("GET", lambda w: [w.plan.pk], signed_in(200, other_staff=404)),
 }
+
+
+def snapshot_of(world):
+    from tracker.dashboard import build_dashboard, to_json
+    from tracker.models import ReportSnapshot
+
+    day = dt.date(2021, 12, 31)
+    return ReportSnapshot.objects.create(institution=world.institution, name="权限测试快照", as_of=day,
+                                         data=to_json(build_dashboard(world.institution, day)),
+                                         created_by=UserFactory(username="snapshot_maker"))
 
 
 def url_names(patterns, namespace: str = "") -> set[str]:

@@ -329,7 +329,7 @@ def test_reminders_go_to_every_unit_behind_and_are_logged(world, assessment_roun
     assert sorted(message.to[0] for message in mail.outbox) == ["hg@example.edu.cn", "jd@example.edu.cn"]
     assert assessment_round.name in mail.outbox[0].subject
     log = FilingReminder.objects.get(unit=world.college)
-    assert log.sent_by == staff and log.status_then == Status.DRAFT.label
+    assert log.sent_by == staff and log.status_then == "draft" and log.status_then_label == Status.DRAFT.label
 
 
 def test_only_staff_send_reminders(assessment_round, secretary, leader):
@@ -433,3 +433,98 @@ def test_a_reviewers_opinion_enters_the_rectification_list(world, staff, reviewe
     assert entry.deadline == dt.date(2022, 9, 30) and entry.created_by == reviewer
     with pytest.raises(PermissionDenied):
         svc.review_opinion_add(actor=secretary, review=review, text="x")
+
+
+# --- After the review of the change ------------------------------------------------------------
+
+
+def test_an_item_changed_after_a_return_is_reviewed_afresh_and_its_gap_reaches_the_list(secretary, staff, draft):
+    fill_all(secretary, draft)
+    draft = svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version)
+    review_all(staff, draft, comment_on="2")
+    draft = svc.assessment_return(actor=staff, assessment=draft, loaded_version=draft.version)
+    changed = save_self(secretary, entry_numbered(draft, "2"), "0", gap="制度未修订", measure="修订",
+                        deadline=dt.date(2099, 5, 1))
+    assert (changed.review_score, changed.review_comment, changed.reviewed_by) == (None, "", None)
+    assert changed.history.filter(review_comment="请补充佐证材料").exists(), "the old review stays in the history"
+    draft.refresh_from_db()
+    draft = svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version)
+    with pytest.raises(ValidationError) as error:
+        svc.assessment_accept(actor=staff, assessment=draft, loaded_version=draft.version)
+    assert "2" in error.value.messages[0]
+    entry = entry_numbered(draft, "2")
+    svc.entry_save_review(actor=staff, entry=entry, loaded_version=entry.version, part=svc.ReviewPart("0"))
+    draft.refresh_from_db()
+    svc.assessment_accept(actor=staff, assessment=draft, loaded_version=draft.version)
+    assert Rectification.objects.get(entry__item__number="2").problem == "2. 制度未修订"
+
+
+def test_a_verified_rectification_is_closed(staff, secretary, gap):
+    gap.status = "done"
+    gap.save()
+    gap = advance(staff, gap, "verified", files=[pdf_upload()])
+    for actor in (secretary, staff):
+        with pytest.raises(ValidationError):
+            advance(actor, gap, "verified", note="再改一次")
+    gap.refresh_from_db()
+    assert gap.note == "" and gap.status == "verified"
+
+
+def test_review_steps_stay_in_order_both_ways(world, staff):
+    review = svc.review_create(actor=staff, institution=world.institution, name="2022年片区评议")
+    steps = {step.kind: step for step in review.steps.all()}
+    apply_step = svc.review_step_record(actor=staff, step=steps["apply"], loaded_version=1, planned_on=None,
+                                        done_on=dt.date(2022, 3, 1))
+    svc.review_step_record(actor=staff, step=steps["peer_review"], loaded_version=1, planned_on=None,
+                           done_on=dt.date(2022, 5, 1))
+    for done_on in (None, dt.date(2022, 6, 1)):  # cleared, or moved after the later step
+        with pytest.raises(ValidationError):
+            svc.review_step_record(actor=staff, step=apply_step, loaded_version=apply_step.version,
+                                   planned_on=None, done_on=done_on)
+    apply_step.refresh_from_db()
+    assert apply_step.done_on == dt.date(2022, 3, 1)
+
+
+def test_no_opinion_after_the_decision_is_published(world, staff, reviewer):
+    review = svc.review_create(actor=staff, institution=world.institution, name="2022年片区评议")
+    review.steps.update(done_on=dt.date(2022, 6, 1))
+    with pytest.raises(ValidationError):
+        svc.review_opinion_add(actor=reviewer, review=review, text="补充意见")
+    assert not review.opinions.exists()
+
+
+def test_a_review_takes_only_a_school_level_round(world, staff, assessment_round):
+    with pytest.raises(ValidationError) as error:
+        svc.review_create(actor=staff, institution=world.institution, name="评议", assessment_round=assessment_round)
+    assert "assessment_round" in error.value.message_dict
+
+
+def test_a_mail_server_failure_leaves_the_other_reminders_sent_and_logged(world, assessment_round, staff,
+                                                                          monkeypatch):
+    from smtplib import SMTPException
+
+    world.college.email = "jd@example.edu.cn"
+    world.college.save()
+    world.other_college.email = "hg@example.edu.cn"
+    world.other_college.save()
+    real = svc.send_mail
+
+    def flaky(subject, body, sender, recipients, **kwargs):
+        if recipients == ["hg@example.edu.cn"]:
+            raise SMTPException("connection refused")
+        return real(subject, body, sender, recipients, **kwargs)
+
+    monkeypatch.setattr(svc, "send_mail", flaky)
+    result = svc.send_filing_reminders(actor=staff, assessment_round=assessment_round)
+    assert [unit.name for unit in result.failed] == ["化工学院"]
+    assert [reminder.unit.name for reminder in result.sent] == ["机电工程学院"]
+    assert FilingReminder.objects.get().status_then == "not_started"
+    assert len(mail.outbox) == 1
+
+
+def test_starting_twice_at_once_gives_the_one_assessment(world, assessment_round, secretary, monkeypatch):
+    first = svc.assessment_start(actor=secretary, assessment_round=assessment_round, unit=world.college)
+    # the second click did not see the first one's row when it checked
+    monkeypatch.setattr(svc.Assessment.objects, "filter", lambda **kw: svc.Assessment.objects.none())
+    again = svc.assessment_start(actor=secretary, assessment_round=assessment_round, unit=world.college)
+    assert again.pk == first.pk

@@ -14,7 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tracker.models import AssessmentEntry, OrgUnit, Rectification, Review, ReviewOpinion, ReviewStep, Standard
+from tracker.models import (
+    Assessment,
+    AssessmentEntry,
+    OrgUnit,
+    Rectification,
+    Review,
+    ReviewOpinion,
+    ReviewStep,
+    Standard,
+)
 from tracker.services.assessments import review_opinion_add
 
 from .conftest import client_for
@@ -49,6 +58,8 @@ def school_assessment(world, assessment_round):
     first = assessment.entries.select_related("item").get(item__number="1")
     first.self_score, first.review_score, first.gap = Decimal("10"), Decimal("8"), ""
     first.save()
+    assessment.status = Assessment.Status.SUBMITTED  # filed: a draft is not part of the review file
+    assessment.save()
     return assessment
 
 
@@ -360,3 +371,30 @@ def test_review_file_query_count_is_the_same_at_1_and_20_opinions_and_items(worl
     assert review.opinions.count() == 20 and assessment.entries.count() == 25
     assert _queries(client, review.get_absolute_url()) == before
     assert before <= 10
+
+
+def test_a_reviewer_of_another_institution_sees_neither_the_review_nor_its_evidence(world, staff):
+    from .conftest import make_person
+
+    outsider = make_person("outside_reviewer", "reviewer", world.other_institution)
+    assessment_round = school_round(world)
+    assessment = school_assessment(world, assessment_round)
+    evidence = EvidenceFileFactory(standalone=True, entry=assessment.entries.first())
+    review = ReviewFactory(institution=world.institution, assessment_round=assessment_round)
+    client = client_for(outsider)
+    assert client.get(review.get_absolute_url()).status_code == 404
+    assert client.get(evidence.get_absolute_url()).status_code == 404
+    assert world.institution.name not in client.get(reverse("tracker:review-list")).content.decode()
+
+
+def test_a_reviewer_does_not_see_the_schools_draft(world, staff, reviewer):
+    assessment_round = school_round(world)
+    assessment = school_assessment(world, assessment_round)
+    assessment.status = Assessment.Status.DRAFT
+    assessment.save()
+    evidence = EvidenceFileFactory(standalone=True, entry=assessment.entries.first())
+    review = ReviewFactory(institution=world.institution, assessment_round=assessment_round)
+    html = client_for(reviewer).get(review.get_absolute_url()).content.decode()
+    assert "制度不全" not in html
+    assert client_for(reviewer).get(evidence.get_absolute_url()).status_code == 404
+    assert "制度不全" in client_for(staff).get(review.get_absolute_url()).content.decode()

@@ -34,6 +34,8 @@ from .models import (
 )
 
 Role = Profile.Role
+# An assessment that has left the unit's hands: what a review file may show.
+FILED_STATUSES = ("submitted", "resubmitted", "accepted")
 User = AbstractBaseUser | AnonymousUser
 
 
@@ -97,7 +99,9 @@ def get_evidence_for_user(user: User, pk: int) -> EvidenceFile:
         | Q(quota_entries__quota__in=quotas_visible_to(user))
         | Q(entry__assessment__in=assessments_visible_to(user))
         | Q(rectification__in=rectifications_visible_to(user))
-        | Q(entry__assessment__round__reviews__in=reviews_visible_to(user))  # the review file's evidence
+        | Q(entry__assessment__round__reviews__in=reviews_visible_to(user),  # the review file's evidence:
+            entry__assessment__unit__kind=OrgUnit.Kind.SCHOOL_COMMITTEE,   # the school's own assessment,
+            entry__assessment__status__in=FILED_STATUSES)                  # once filed
     )
     return get_object_or_404(EvidenceFile.objects.filter(visible).distinct(), pk=pk)
 
@@ -463,3 +467,40 @@ REVIEWER_URL_NAMES = frozenset({
     "login", "logout", "set_language", "tracker:home", "tracker:review-list", "tracker:review-detail",
     "tracker:review-opinion-create", "tracker:evidence-download",  # downloads are access-checked per file
 })
+
+
+# --- The dashboard, reports and snapshots ----------------------------------------------------
+# Leaders, committee staff and administrators see the whole institution; a college secretary sees her own
+# college's page; liaisons and reviewers neither.
+
+
+def can_see_dashboard(user: User) -> bool:
+    return role_of(user) in (Role.ADMIN, Role.STAFF, Role.LEADER)
+
+
+def dashboard_institutions(user: User) -> QuerySet[Institution]:
+    """The institutions whose dashboard, reports and snapshots the user may open."""
+    if not can_see_dashboard(user):
+        return Institution.objects.none()
+    return institutions_visible_to(user).order_by("code")
+
+
+def get_college_for_dashboard(user: User, pk: int) -> OrgUnit:
+    """A college page: the whole institution's for dashboard readers, her own college for a secretary; else 404."""
+    colleges = OrgUnit.objects.filter(kind=OrgUnit.Kind.COLLEGE).select_related("institution")
+    if can_see_dashboard(user):
+        return get_object_or_404(colleges.filter(institution__in=institutions_visible_to(user)), pk=pk)
+    if role_of(user) == Role.SECRETARY:
+        return get_object_or_404(colleges, pk=pk, pk__in=[_bound_unit_id(user)])
+    return get_object_or_404(colleges.none(), pk=pk)
+
+
+def can_freeze_snapshot(user: User, institution_id: int) -> bool:
+    """Committee staff freeze the figures they report; leaders read the snapshots."""
+    return is_staff_of(user, institution_id)
+
+
+def snapshots_visible_to(user: User):
+    from .models import ReportSnapshot
+
+    return ReportSnapshot.objects.filter(institution__in=dashboard_institutions(user))

@@ -327,24 +327,64 @@ from .models import Standard, StandardGroup, StandardItem  # noqa: E402  (append
 INSTITUTION_PATHS[Standard] = "institution"  # a group's standard is chosen among the user's institution's
 
 
-class StandardGroupInline(ScopedChoicesMixin, admin.TabularInline):
+def standard_in_use(standard_id: int | None) -> bool:
+    """A standard some self-assessment round scores against: its items are frozen (import a new version instead)."""
+    from .models import AssessmentRound
+
+    return standard_id is not None and AssessmentRound.objects.filter(standard_id=standard_id).exists()
+
+
+class FrozenWhenUsedMixin:
+    """Read-only once a round uses the standard: changed points or items would break scores already given."""
+
+    def _standard_id(self, obj) -> int | None:
+        raise NotImplementedError
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and standard_in_use(self._standard_id(obj)):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and standard_in_use(self._standard_id(obj)):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and standard_in_use(self._standard_id(obj)):
+            return False
+        if isinstance(self, admin.options.InlineModelAdmin):  # an inline is asked about its parent object
+            return super().has_add_permission(request, obj)
+        return super().has_add_permission(request)
+
+
+class StandardGroupInline(FrozenWhenUsedMixin, ScopedChoicesMixin, admin.TabularInline):
     model = StandardGroup
     extra = 0
     show_change_link = True  # a group's items are edited on the group's page
 
+    def _standard_id(self, obj) -> int | None:
+        return obj.pk  # the parent standard
 
-class StandardItemInline(admin.TabularInline):
+
+class StandardItemInline(FrozenWhenUsedMixin, admin.TabularInline):
     model = StandardItem
     extra = 0
     fields = ["order", "number", "text", "rule", "points", "mode", "deduction_step"]
 
+    def _standard_id(self, obj) -> int | None:
+        return obj.standard_id  # the parent group
+
 
 @admin.register(Standard)
-class StandardAdmin(InstitutionScopedAdmin):
+class StandardAdmin(FrozenWhenUsedMixin, InstitutionScopedAdmin):
     """Shared standards (institution empty) are seen by administrators only; staff see their institution's."""
 
     list_display = ["name", "level", "institution", "source_document"]
     list_filter = ["level", "institution"]
+
+    def _standard_id(self, obj) -> int | None:
+        return obj.pk
     search_fields = ["name", "source_document"]
     list_select_related = ["institution"]
     inlines = [StandardGroupInline]
@@ -358,9 +398,12 @@ class StandardAdmin(InstitutionScopedAdmin):
 
 
 @admin.register(StandardGroup)
-class StandardGroupAdmin(InstitutionScopedAdmin):
+class StandardGroupAdmin(FrozenWhenUsedMixin, InstitutionScopedAdmin):
     institution_path = "standard__institution"
     list_display = ["name", "standard", "order"]
+
+    def _standard_id(self, obj) -> int | None:
+        return obj.standard_id
     list_select_related = ["standard"]
     inlines = [StandardItemInline]
 

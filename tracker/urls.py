@@ -1,6 +1,20 @@
 from django.urls import path
 
-from .views import assessments, evidence, home, menus, plans, quotas, rectifications, reviews, roster, standards, work
+from .views import (
+    assessments,
+    dashboard,
+    evidence,
+    home,
+    menus,
+    plans,
+    quotas,
+    rectifications,
+    reminders,
+    reviews,
+    roster,
+    standards,
+    work,
+)
 
 app_name = "tracker"
 
@@ -77,4 +91,16 @@ urlpatterns = [
     path("reviews/<int:pk>/", reviews.review_detail, name="review-detail"),
     path("reviews/<int:pk>/steps/<int:step_pk>/", reviews.review_step_view, name="review-step"),
     path("reviews/<int:pk>/opinions/", reviews.review_opinion_create, name="review-opinion-create"),
+    # dashboard, reports and snapshots (views/dashboard.py)
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/colleges/<int:pk>/", dashboard.dashboard_college, name="dashboard-college"),
+    path("dashboard/tables.xlsx", dashboard.dashboard_export, name="dashboard-export"),
+    path("dashboard/annual-report.docx", dashboard.annual_report, name="annual-report"),
+    path("dashboard/review-file.docx", dashboard.review_file, name="review-file"),
+    path("dashboard/snapshots/", dashboard.snapshot_list, name="snapshot-list"),
+    path("dashboard/snapshots/<int:pk>/", dashboard.snapshot_detail, name="snapshot-detail"),
+    path("dashboard/snapshots/<int:pk>/tables.xlsx", dashboard.snapshot_export, name="snapshot-export"),
+    path("plans/<int:pk>/export.xlsx", dashboard.plan_export, name="plan-export"),
+    # reminders (views/reminders.py)
+    path("reminders/", reminders.reminder_list, name="reminder-list"),
 ]

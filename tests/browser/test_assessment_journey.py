@@ -125,9 +125,15 @@ def test_secretary_submits_staff_returns_secretary_fixes_staff_accepts(page, art
     page.wait_for_selector(".message--success")
     assert status_text(page) == zh("Resubmitted")
 
-    # 4. Staff accept it.
+    # 4. Staff review the changed item afresh (its earlier review no longer stands) and accept.
     sign_in(page, "staff")
     page.goto(page.base_url + assessment.get_absolute_url())
+    assert page.locator("tr.entry-row").first.locator(".review-score").inner_text().strip() == "—"
+    page.locator("table.assessment-items").get_by_role("link", name="1", exact=True).click()
+    page.locator("#review").get_by_label("考评分").select_option("10.00")
+    page.locator("#review").get_by_role("button", name=zh("Save the review")).click()
+    page.wait_for_selector(".message--success")
+    page.get_by_role("link", name=zh("Back to the whole self-assessment")).click()
     page.get_by_role("button", name=zh("Accept"), exact=True).click()
     page.wait_for_selector(".message--success")
     assert status_text(page) == zh("Accepted")

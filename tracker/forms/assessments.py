@@ -14,7 +14,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from ..models import AssessmentEntry, AssessmentRound, Institution, Standard, StandardItem
-from ..services.assessments import ReviewPart, SelfPart
+from ..services.assessments import MAX_REPORT_CHARS, ReviewPart, SelfPart
 from ..services.standards import score_choices
 from ..templatetags.scores import score
 from .plans import MultipleFileField
@@ -41,7 +41,7 @@ class RoundForm(forms.Form):
     )
     due_on = forms.DateField(label=label(AssessmentRound, "due_on"), widget=date_input())
     report_max_chars = forms.IntegerField(
-        label=label(AssessmentRound, "report_max_chars"), min_value=1, initial=2000,
+        label=label(AssessmentRound, "report_max_chars"), min_value=1, max_value=MAX_REPORT_CHARS, initial=2000,
         help_text=AssessmentRound._meta.get_field("report_max_chars").help_text,
     )
 

@@ -16,6 +16,7 @@ from .org import Institution, OrgUnit, Profile
 from .people import RosterImport, Speciality, Team, TeamMembership, Volunteer
 from .plans import EvidenceFile, Phase, Plan, Stage, Task, TaskParty, TaskUpdate
 from .quotas import Quota, QuotaEntry
+from .snapshots import ReportSnapshot
 from .standards import Standard, StandardGroup, StandardItem
 from .work import Activity, WorkPlatform
 
@@ -40,6 +41,7 @@ __all__ = [
     "Profile",
     "Quota",
     "QuotaEntry",
+    "ReportSnapshot",
     "ResourceItem",
     "RosterImport",
     "Speciality",

@@ -221,6 +221,15 @@ class FilingReminder(models.Model):
     def __str__(self) -> str:
         return f"{self.unit} {self.sent_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def status_then_label(self) -> str:
+        """The status in the reader's language (stored as its code; earlier rows may hold a label)."""
+        if self.status_then in Assessment.Status.values:
+            return Assessment.Status(self.status_then).label
+        if self.status_then == "not_started":
+            return _("Not started")
+        return self.status_then
+
 
 class Review(models.Model):
     """The review of a whole university (片区评议 / 验收): dated steps, reviewers' opinions, the outcome."""

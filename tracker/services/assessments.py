@@ -12,13 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import get_connection, send_mail
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -61,6 +62,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (Status.SUBMITTED, Status.ACCEPTED): "reviewer",
     (Status.RESUBMITTED, Status.ACCEPTED): "reviewer",
 }
+MAX_REPORT_CHARS = 100_000
 # Days a zone review opinion has to be rectified when the review has no planned rectification date.
 OPINION_DAYS = 90
 
@@ -108,8 +110,9 @@ def round_create(*, actor: AbstractBaseUser, institution: Institution, standard:
         _add(errors, "name", _("A round called “%(name)s” exists already.") % {"name": name})
     if standard.institution_id not in (None, institution.pk):
         _add(errors, "standard", _("This standard belongs to another institution."))
-    if report_max_chars is None or report_max_chars < 1:
-        _add(errors, "report_max_chars", _("The report length limit must be at least 1 character."))
+    if report_max_chars is None or not 1 <= report_max_chars <= MAX_REPORT_CHARS:
+        _add(errors, "report_max_chars", _("The report length limit must be between 1 and %(max)s characters.")
+             % {"max": MAX_REPORT_CHARS})
     if errors:
         raise ValidationError(errors)
     assessment_round = AssessmentRound(institution=institution, standard=standard, name=name, due_on=due_on,
@@ -129,7 +132,11 @@ def assessment_start(*, actor: AbstractBaseUser, assessment_round: AssessmentRou
         return existing
     assessment = Assessment(round=assessment_round, unit=unit, created_by=actor)
     assessment._history_user = actor
-    assessment.save()
+    try:
+        with transaction.atomic():
+            assessment.save()
+    except IntegrityError:  # started at the same moment by another click or person
+        return Assessment.objects.get(round=assessment_round, unit=unit)
     items = StandardItem.objects.filter(group__standard_id=assessment_round.standard_id)
     bulk_create_with_history(
         [AssessmentEntry(assessment=assessment, item=item) for item in items], AssessmentEntry,
@@ -183,6 +190,13 @@ def entry_save_self(*, actor: AbstractBaseUser, entry: AssessmentEntry, loaded_v
     _file_errors(files, errors)
     if errors:
         raise ValidationError(errors)
+    if assessment.status == Status.RETURNED:
+        # Changed after the return: the old review no longer stands (the history keeps it), so the item is
+        # reviewed afresh and the old comment stops marking it as "to change".
+        current.review_score = None
+        current.review_comment = ""
+        current.reviewed_by = None
+        current.reviewed_at = None
     current.self_score = score
     current.gap = part.gap.strip()
     current.measure = part.measure.strip()
@@ -222,10 +236,20 @@ def assessment_save_report(*, actor: AbstractBaseUser, assessment: Assessment, l
 def submit_problems(assessment: Assessment, entries: Sequence[AssessmentEntry]) -> list[str]:
     """What keeps the assessment from being submitted, item by item, in plain words (empty: ready)."""
     problems = []
+    expected = set(StandardItem.objects.filter(group__standard_id=assessment.round.standard_id)
+                   .values_list("pk", flat=True))
+    if expected != {entry.item_id for entry in entries}:
+        problems.append(_("The standard of this round was changed after the self-assessment was started; "
+                          "ask committee staff to check it."))
     for entry in entries:
         number = entry.item.number
         if entry.self_score is None:
             problems.append(_("Item %(number)s has no self-score.") % {"number": number})
+            continue
+        try:
+            validate_score(entry.item, entry.self_score)
+        except ValidationError as error:
+            problems.append(_("Item %(number)s: %(problem)s") % {"number": number, "problem": " ".join(error.messages)})
             continue
         if entry.item.counts_in_total and entry.self_score < entry.item.points:
             fields = ((_("gap"), entry.gap), (_("measure"), entry.measure),
@@ -290,7 +314,8 @@ class ReviewPart:
 def entry_save_review(*, actor: AbstractBaseUser, entry: AssessmentEntry, loaded_version: int,
                       part: ReviewPart) -> AssessmentEntry:
     """A reviewer's score (考评分) and comment beside the self-score, while the assessment is under review."""
-    assessment = Assessment.objects.select_related("round").get(pk=entry.assessment_id)
+    # Locked like entry_save_self and assessment_accept: no score slips in after a decision.
+    assessment = Assessment.objects.select_for_update().select_related("round").get(pk=entry.assessment_id)
     if not access.can_review_assessment(actor, assessment):
         raise PermissionDenied("actor may not review this assessment")
     if not assessment.is_under_review:
@@ -432,15 +457,19 @@ def filing_units(assessment_round: AssessmentRound):
                                   kind=assessment_round.unit_kind).order_by("order", "name")
 
 
+NOT_STARTED = "not_started"  # a unit with no assessment in the round (not a status an assessment can have)
+
+
 def is_behind(status: str | None) -> bool:
     """Not started, still a draft, or returned and not yet resubmitted."""
-    return status in (None, Status.DRAFT, Status.RETURNED)
+    return status in (None, NOT_STARTED, Status.DRAFT, Status.RETURNED)
 
 
 @dataclass
 class ReminderResult:
     sent: list[FilingReminder]
     without_address: list[OrgUnit]
+    failed: list[OrgUnit] = field(default_factory=list)
 
 
 def _unit_addresses(units: Sequence[OrgUnit]) -> dict[int, list[str]]:
@@ -457,33 +486,42 @@ def _unit_addresses(units: Sequence[OrgUnit]) -> dict[int, list[str]]:
     return addresses
 
 
-@transaction.atomic
 def send_filing_reminders(*, actor: AbstractBaseUser, assessment_round: AssessmentRound) -> ReminderResult:
-    """E-mail every unit that is behind in the round, through Django's mail backend, and log who was reminded."""
+    """E-mail every unit that is behind in the round, through Django's mail backend, and log who was reminded.
+
+    Each unit's mail is sent and logged on its own: a mail server that fails for one unit leaves the others'
+    reminders sent and logged, and the failed units are named to the sender.
+    """
     if not access.can_manage_rounds(actor, assessment_round.institution_id):
         raise PermissionDenied("only committee staff send reminders")
     units = list(filing_units(assessment_round))
     status = dict(Assessment.objects.filter(round=assessment_round).values_list("unit_id", "status"))
     behind = [unit for unit in units if is_behind(status.get(unit.pk))]
     addresses = _unit_addresses(behind)
-    sent, without = [], []
+    result = ReminderResult([], [])
+    due = f"{assessment_round.due_on:%Y-%m-%d}"
+    connection = get_connection()
     for unit in behind:
         recipients = addresses.get(unit.pk, [])
         if not recipients:
-            without.append(unit)
+            result.without_address.append(unit)
             continue
-        state = Status(status[unit.pk]).label if unit.pk in status else _("Not started")
-        subject = _("Reminder: %(round)s is due on %(date)s") % {
-            "round": assessment_round.name, "date": f"{assessment_round.due_on:%Y-%m-%d}"}
+        state = status.get(unit.pk, NOT_STARTED)
+        label = Status(state).label if state != NOT_STARTED else _("Not started")
+        subject = _("Reminder: %(round)s is due on %(date)s") % {"round": assessment_round.name, "date": due}
         body = _(
             "%(unit)s:\n\nYour self-assessment in “%(round)s” is “%(state)s”. Please file it in the portal "
             "by %(date)s.\n\n%(portal)s"
-        ) % {"unit": unit.name, "round": assessment_round.name, "state": state,
-             "date": f"{assessment_round.due_on:%Y-%m-%d}", "portal": str(settings.PORTAL_NAME)}
-        send_mail(subject, body, None, recipients)
-        sent.append(FilingReminder.objects.create(
+        ) % {"unit": unit.name, "round": assessment_round.name, "state": label, "date": due,
+             "portal": str(settings.PORTAL_NAME)}
+        try:
+            send_mail(subject, body, None, recipients, connection=connection)
+        except (OSError, SMTPException):
+            result.failed.append(unit)
+            continue
+        result.sent.append(FilingReminder.objects.create(
             round=assessment_round, unit=unit, recipients="\n".join(recipients), status_then=state, sent_by=actor))
-    return ReminderResult(sent, without)
+    return result
 
 
 # --- Rectifications ------------------------------------------------------------------------------
@@ -531,7 +569,11 @@ def rectification_advance(*, actor: AbstractBaseUser, rectification: Rectificati
         Rectification, rectification.pk, loaded_version,
         _("Someone else changed this entry after you opened it. Your input is kept below; look, then save again."),
     )
+    if not access.can_work_on_rectification(actor, current):  # the owner unit may have changed meanwhile
+        raise PermissionDenied("actor may not work on this rectification")
     errors: Errors = {}
+    if current.status == RStatus.VERIFIED:
+        raise ValidationError({"status": _("This entry was verified and is closed: nothing more can be changed.")})
     if status != current.status and status not in RECTIFICATION_STEPS.get(current.status, ()):
         label = RStatus(status).label if status in RStatus.values else status
         _add(errors, "status", _("An entry that is “%(current)s” cannot be made “%(target)s”.")
@@ -609,6 +651,8 @@ def review_create(*, actor: AbstractBaseUser, institution: Institution, name: st
         _add(errors, "zone", _("Choose a review zone."))
     if assessment_round is not None and assessment_round.institution_id != institution.pk:
         _add(errors, "assessment_round", _("Choose a round of your institution."))
+    elif assessment_round is not None and assessment_round.standard.level != Standard.Level.SCHOOL:
+        _add(errors, "assessment_round", _("Choose a round against a school-level standard."))
     if errors:
         raise ValidationError(errors)
     review = Review(institution=institution, name=name.strip(), zone=zone, assessment_round=assessment_round)
@@ -634,12 +678,23 @@ def review_step_record(*, actor: AbstractBaseUser, step: ReviewStep, loaded_vers
         _("Someone else changed this step after you opened it. Your input is kept below; look, then save again."),
     )
     errors: Errors = {}
+    steps = {s.kind: s for s in review.steps.all()}
+    for kind in ReviewStep.ORDER[ReviewStep.ORDER.index(current.kind) + 1:]:
+        after = steps[kind]
+        if after.done_on is None:
+            continue
+        if done_on is None:
+            _add(errors, "done_on", _("“%(step)s” comes later and is done already: this step stays done.")
+                 % {"step": after.get_kind_display()})
+        elif done_on > after.done_on:
+            _add(errors, "done_on", _("“%(step)s” was done on %(date)s, before this date.")
+                 % {"step": after.get_kind_display(), "date": f"{after.done_on:%Y-%m-%d}"})
+        break
     if done_on is not None:
         if done_on > timezone.localdate():
             _add(errors, "done_on", _("The date cannot be in the future."))
-        earlier = {s.kind: s for s in review.steps.all()}
         for kind in ReviewStep.ORDER[:ReviewStep.ORDER.index(current.kind)]:
-            before = earlier[kind]
+            before = steps[kind]
             if before.done_on is None:
                 _add(errors, "done_on", _("“%(step)s” comes first and is not done yet.")
                      % {"step": before.get_kind_display()})
@@ -667,6 +722,8 @@ def review_opinion_add(*, actor: AbstractBaseUser, review: Review, text: str) ->
     review's planned rectification date as its deadline (staff may reassign it)."""
     if not access.can_write_opinion(actor, review):
         raise PermissionDenied("actor may not write opinions on this review")
+    if review.steps.filter(kind=ReviewStep.Kind.PUBLISH, done_on__isnull=False).exists():
+        raise ValidationError({"text": _("The decision was published: the review takes no more opinions.")})
     if not text.strip():
         raise ValidationError({"text": _("Write the opinion.")})
     owner = _school_committee(review.institution_id)

@@ -227,7 +227,11 @@ def round_remind(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("No e-mail address is known for %(units)s: remind them by telephone, or add "
                                   "an address to the unit or its secretary.") % {
             "units": "、".join(unit.label for unit in result.without_address)})
-    if not result.sent and not result.without_address:
+    if result.failed:
+        messages.error(request, _("The mail server refused the reminders to %(units)s: nothing was logged for "
+                                  "them; try again later or remind them by telephone.") % {
+            "units": "、".join(unit.label for unit in result.failed)})
+    if not result.sent and not result.without_address and not result.failed:
         messages.success(request, _("No unit is behind: nobody was reminded."))
     return redirect(assessment_round)
 

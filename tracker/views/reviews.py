@@ -114,13 +114,17 @@ class StepRow:
     stale_changes: list | None = None
 
 
-def _school_assessment(review: Review) -> Assessment | None:
+def _school_assessment(review: Review, user) -> Assessment | None:
     """The school committee's self-assessment in the review's round: part of the review file, so whoever may
-    read the review reads it (a reviewer sees no assessment through assessments_visible_to)."""
+    read the review reads it (a reviewer sees no assessment through assessments_visible_to) — once it is filed:
+    a draft is the school's own business until submitted."""
     if review.assessment_round_id is None:
         return None
-    return (Assessment.objects.filter(round_id=review.assessment_round_id,
-                                      unit__kind=OrgUnit.Kind.SCHOOL_COMMITTEE)
+    assessments = Assessment.objects.filter(round_id=review.assessment_round_id,
+                                            unit__kind=OrgUnit.Kind.SCHOOL_COMMITTEE)
+    if not access.is_staff_of(user, review.institution_id):
+        assessments = assessments.filter(status__in=access.FILED_STATUSES)
+    return (assessments
             .select_related("unit", "round__standard").order_by("unit__order", "pk").first())
 
 
@@ -160,7 +164,7 @@ def _review_page(request: HttpRequest, review: Review, *, step_form: ReviewStepF
         "open_entries": open_entries,
         "opinion_form": opinion_form if may_write else None,
         "today": today,
-        **_assessment_part(_school_assessment(review)),
+        **_assessment_part(_school_assessment(review, request.user)),
     }
     return render(request, "tracker/reviews/review_detail.html", context, status=status)
 

@@ -1,0 +1,282 @@
+"""The leaders' dashboard: headline figures checked against counts made another way, as-of dates, snapshots,
+exports, the college page, and a query budget that stays flat as the data grows tenfold."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from tracker import services
+from tracker.dashboard import build_dashboard, from_json, to_json
+from tracker.metrics import QuotaStatus
+from tracker.models import (
+    Assessment,
+    Institution,
+    OrgUnit,
+    Quota,
+    Rectification,
+    ReportSnapshot,
+    Standard,
+    Task,
+)
+from tracker.services import assessments as svc
+
+from .conftest import client_for, make_person
+from .factories import (
+    AssessmentRoundFactory,
+    OrgUnitFactory,
+    QuotaFactory,
+    RectificationFactory,
+    TaskFactory,
+    TaskPartyFactory,
+    TaskUpdateFactory,
+    VolunteerFactory,
+    scored_standard,
+    start_assessment,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_plans", verbosity=0)
+    call_command("seed_demo", force=True, verbosity=0)
+    return Institution.objects.get(code="cumt")
+
+
+def _leader(institution):
+    from django.contrib.auth import get_user_model
+
+    existing = get_user_model().objects.filter(username="demo_leader_for_tests").first()
+    return existing or make_person("demo_leader_for_tests", "leader", institution)
+
+
+def html_of(response) -> str:
+    return response.content.decode()
+
+
+# --- Figures checked another way ------------------------------------------------------------
+
+
+def check_headline_figures_on_the_demo_match_counts_made_another_way(demo):
+    today = timezone.localdate()
+    board = build_dashboard(demo)
+    tasks = Task.objects.filter(stage__phase__plan__institution=demo)
+    overdue = [t for t in tasks.select_related("stage")
+               if t.status != "done" and (t.due_date or t.stage.end_date) < today]
+    assert (board.figure("tasks_done").value, board.figure("tasks_done").total) == (
+        tasks.filter(status="done").count(), tasks.count())
+    assert board.figure("tasks_overdue").value == len(overdue)
+    assert board.figure("quotas_met").total == Quota.objects.filter(institution=demo).count()
+    rectifications = Rectification.objects.filter(institution=demo)
+    assert board.figure("rectifications_open").value == rectifications.exclude(
+        status__in=["done", "verified"]).count()
+    college_round = Assessment.objects.filter(unit__kind="college", round__institution=demo)
+    assert board.figure("filed").value == college_round.filter(
+        status__in=["submitted", "resubmitted", "accepted"]).count() == 2
+    assert board.figure("accepted").value == college_round.filter(status="accepted").count() == 1
+    assert board.figure("filed").total == OrgUnit.objects.filter(institution=demo, kind="college").count()
+    # the overdue list holds every overdue task and open rectification past its deadline
+    overdue_rectifications = [r for r in rectifications if r.status not in ("done", "verified") and r.deadline < today]
+    kinds = [item.kind for item in board.overdue]
+    assert kinds.count("task") == len(overdue) and kinds.count("rectification") == len(overdue_rectifications)
+
+
+def check_quota_cells_carry_each_colleges_status_and_link_to_the_records(demo):
+    board = build_dashboard(demo)
+    colleges = OrgUnit.objects.filter(institution=demo, kind="college").count()
+    per_college = Quota.objects.filter(institution=demo, scope="each_college").count()
+    assert len(board.college_rows) == colleges and len(board.quota_columns) == per_college
+    statuses = {cell.status for row in board.college_rows for cell in row.cells}
+    assert QuotaStatus.NOT_MET in statuses, "the demo has red cells to follow"
+    red = next(cell for row in board.college_rows for cell in row.cells if cell.status == QuotaStatus.NOT_MET)
+    assert red.url.startswith("/")
+
+
+def check_the_page_renders_every_part_for_a_leader(demo):
+    leader = _leader(demo)
+    html = html_of(client_for(leader).get(reverse("tracker:dashboard")))
+    for part in ('id="figure-tasks_done"', 'id="timeline"', "<svg", 'id="overdue"', 'id="upcoming"',
+                 'id="colleges"', 'id="filing"', "cell--not_met"):
+        assert part in html, part
+    assert 'id="freeze"' not in html, "leaders read snapshots; committee staff freeze them"
+
+
+def test_on_the_demo_data(demo):
+    """One seeding of the demo (it takes seconds) for every check that needs realistic data."""
+    check_headline_figures_on_the_demo_match_counts_made_another_way(demo)
+    check_quota_cells_carry_each_colleges_status_and_link_to_the_records(demo)
+    check_the_page_renders_every_part_for_a_leader(demo)
+    check_a_snapshot_round_trips_through_json_exactly(demo)
+    check_dashboard_tables_download_as_xlsx_with_the_page_figures(demo)
+    check_plan_annual_report_and_review_file_download(demo)
+
+
+# --- As of a past day ---------------------------------------------------------------------------
+
+
+def test_as_of_a_past_day_takes_status_from_the_dated_log(world, staff):
+    task = world.school_task
+    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 10, 1),
+                             note="开始", status="in_progress", progress=30)
+    task.refresh_from_db()
+    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 11, 15),
+                             note="完成", status="done", progress=100)
+    assert build_dashboard(world.institution).figure("tasks_done").value == 1
+    assert build_dashboard(world.institution, dt.date(2021, 11, 1)).figure("tasks_done").value == 0
+    assert build_dashboard(world.institution, dt.date(2021, 11, 15)).figure("tasks_done").value == 1
+    before = build_dashboard(world.institution, dt.date(2021, 9, 1))
+    assert not before.live and before.figure("tasks_done").value == 0
+
+
+def test_as_of_a_past_day_takes_rectifications_from_their_history(world, staff):
+    entry = RectificationFactory(unit=world.college, created_by=staff)
+    stamp = entry.history.get().history_date
+    services_day = stamp.date() if timezone.is_naive(stamp) else timezone.localtime(stamp).date()
+    entry.history.update(history_date=stamp - dt.timedelta(days=10))
+    svc.rectification_advance(actor=staff, rectification=entry, loaded_version=1, status="in_progress", note="x")
+    yesterday = services_day - dt.timedelta(days=1)
+    then = build_dashboard(world.institution, yesterday)
+    assert then.figure("rectifications_open").value == 1
+    assert build_dashboard(world.institution).figure("rectifications_open").value == 1
+    assert build_dashboard(world.institution, services_day - dt.timedelta(days=20)).figure(
+        "rectifications_open").total == 0
+
+
+def test_a_future_or_malformed_date_is_refused_with_a_message(world, leader):
+    client = client_for(leader)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    assert client.get(reverse("tracker:dashboard"), {"as_of": tomorrow.isoformat()}).status_code == 400
+    assert client.get(reverse("tracker:dashboard"), {"as_of": "2021-13-45"}).status_code == 400
+
+
+# --- Snapshots ------------------------------------------------------------------------------------
+
+
+def check_a_snapshot_round_trips_through_json_exactly(demo):
+    board = build_dashboard(demo)
+    assert from_json(to_json(board)) == board
+
+
+def test_a_frozen_snapshot_shows_the_figures_as_reported_after_the_data_changed(world, staff, leader):
+    client = client_for(staff)
+    response = client.post(reverse("tracker:snapshot-list") + f"?institution={world.institution.pk}",
+                           {"name": "2021年度汇报数据"})
+    snapshot = ReportSnapshot.objects.get()
+    assert response.status_code == 302 and response["Location"] == snapshot.get_absolute_url()
+    assert snapshot.data["figures"][0]["value"] == 0
+    task = world.school_task
+    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=timezone.localdate(),
+                             note="完成", status="done", progress=100)
+    assert build_dashboard(world.institution).figure("tasks_done").value == 1
+    html = html_of(client_for(leader).get(snapshot.get_absolute_url()))
+    tile = html[html.index('id="figure-tasks_done"'):]
+    assert '<span class="figure__value">0<span class="figure__total"> / 3' in tile
+    assert "2021年度汇报数据" in html
+    again = client.post(reverse("tracker:snapshot-list"), {"name": "2021年度汇报数据"})
+    assert again.status_code == 400 and ReportSnapshot.objects.count() == 1
+    assert client_for(leader).post(reverse("tracker:snapshot-list"), {"name": "领导快照"}).status_code == 403
+
+
+# --- Exports -----------------------------------------------------------------------------------
+
+
+def check_dashboard_tables_download_as_xlsx_with_the_page_figures(demo):
+    leader = _leader(demo)
+    response = client_for(leader).get(reverse("tracker:dashboard-export"))
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames[:3] == ["总览", "各学院指标", "全校指标"]
+    board = build_dashboard(demo)
+    colleges = workbook["各学院指标"]
+    assert colleges.max_row == 2 + len(board.college_rows)
+    summary = {row[0]: row[1] for row in workbook["总览"].iter_rows(min_row=5, values_only=True) if row[0]}
+    assert summary[board.figure("tasks_done").label] == board.figure("tasks_done").value
+
+
+def check_plan_annual_report_and_review_file_download(demo):
+    leader = _leader(demo)
+    client = client_for(leader)
+    plan = demo.plans.first()
+    for url in (reverse("tracker:plan-export", args=[plan.pk]), reverse("tracker:annual-report") + "?year=2021",
+                reverse("tracker:review-file")):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.content[:2] == b"PK" and "attachment" in response["Content-Disposition"]
+
+
+# --- The college page -----------------------------------------------------------------------------
+
+
+def test_a_secretary_sees_her_own_college_page_only(world, secretary):
+    client = client_for(secretary)
+    response = client.get(reverse("tracker:dashboard"))
+    assert response.status_code == 302 and response["Location"] == reverse("tracker:dashboard-college",
+                                                                             args=[world.college.pk])
+    assert client.get(reverse("tracker:dashboard-college", args=[world.college.pk])).status_code == 200
+    assert client.get(reverse("tracker:dashboard-college", args=[world.other_college.pk])).status_code == 404
+    assert client.get(reverse("tracker:dashboard-export") + f"?unit={world.other_college.pk}").status_code == 404
+
+
+def test_the_college_page_counts_that_colleges_tasks_and_rectifications(world, staff):
+    RectificationFactory(unit=world.college, created_by=staff)
+    RectificationFactory(unit=world.other_college, created_by=staff)
+    page = build_dashboard(world.institution, unit=world.college)
+    assert page.figure("rectifications_open").value == 1
+    # the college answers for 各二级关工委 tasks (task 17), not the school's or a member unit's
+    assert page.figure("tasks_done").total == 1
+    assert [row.name for row in page.college_rows] == [world.college.label]
+
+
+# --- Query budget ---------------------------------------------------------------------------------
+
+
+def grow(world, staff, size: int) -> None:
+    """`size` colleges each with volunteers, a task, an update, rectifications and an assessment; quotas."""
+    standard = Standard.objects.filter(institution=world.institution).first() or scored_standard(world.institution)
+    assessment_round = AssessmentRoundFactory(institution=world.institution, name=f"轮次{size}", standard=standard)
+    for quota_metric in ("participation_rate", "college_platforms"):
+        if not Quota.objects.filter(institution=world.institution, metric=quota_metric).exists():
+            QuotaFactory(institution=world.institution, metric=quota_metric, scope="each_college",
+                         name=quota_metric)
+    for n in range(size):
+        college = OrgUnitFactory(institution=world.institution, kind="college", name=f"学院{size}-{n}", order=n)
+        VolunteerFactory(unit=college)
+        task = TaskFactory(stage=world.school_task.stage, order=100 + n, number=f"{size}{n}",
+                           due_date=dt.date(2021, 8, 1))
+        TaskPartyFactory(task=task, kind="college", unit=college)
+        TaskUpdateFactory(task=task)
+        RectificationFactory(unit=college, created_by=staff, deadline=dt.date(2021, 1, 1))
+        start_assessment(college, assessment_round)
+
+
+@pytest.mark.parametrize("as_of", [None, dt.date(2022, 1, 1)])
+def test_query_count_stays_flat_when_the_data_grows_tenfold(world, staff, as_of):
+    leader = make_person("leader_x", "leader", world.institution)
+    client = client_for(leader)
+    url = reverse("tracker:dashboard") + (f"?as_of={as_of}" if as_of else "")
+    grow(world, staff, 2)
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    grow(world, staff, 20)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
+    college = OrgUnit.objects.filter(kind="college", institution=world.institution).last()
+    page = reverse("tracker:dashboard-college", args=[college.pk])
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(page).status_code == 200
+    grow(world, staff, 30)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(page).status_code == 200
+    assert len(many) == len(one)
