@@ -281,7 +281,14 @@ def demo():
     return Institution.objects.get(code="cumt")
 
 
-def test_annual_report_of_the_demo_states_the_figures_counted_another_way(demo):
+def test_the_documents_of_the_demo(demo):
+    """One seeding of the demo (it takes seconds) for every check on realistic data."""
+    check_annual_report_of_the_demo_states_the_figures_counted_another_way(demo)
+    check_annual_report_of_2021_counts_that_years_self_assessment_round(demo)
+    check_review_file_of_the_demo_holds_plan_quotas_scores_rectifications_and_evidence(demo)
+
+
+def check_annual_report_of_the_demo_states_the_figures_counted_another_way(demo):
     today = timezone.localdate()
     content = annual_report(demo, today.year, today)
     paragraphs, tables = docx_parts(content)
@@ -326,7 +333,7 @@ def test_annual_report_of_the_demo_states_the_figures_counted_another_way(demo):
     assert sum(int(row[1]) for row in sources) == opened
 
 
-def test_annual_report_of_2021_counts_that_years_self_assessment_round(demo):
+def check_annual_report_of_2021_counts_that_years_self_assessment_round(demo):
     today = timezone.localdate()
     paragraphs, tables = docx_parts(annual_report(demo, 2021, today))
     assessments = Assessment.objects.filter(round__institution=demo, round__due_on__year=2021)
@@ -341,7 +348,7 @@ def test_annual_report_of_2021_counts_that_years_self_assessment_round(demo):
     assert colleges > filed > accepted > 0, "the demo round has colleges not started, filed and accepted"
 
 
-def test_review_file_of_the_demo_holds_plan_quotas_scores_rectifications_and_evidence(demo):
+def check_review_file_of_the_demo_holds_plan_quotas_scores_rectifications_and_evidence(demo):
     today = timezone.localdate()
     content = review_file(demo, today)
     paragraphs, tables = docx_parts(content)
@@ -419,7 +426,10 @@ def soffice() -> str:
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_converts_the_workbook_and_both_documents_to_pdf(tmp_path: Path):
+def test_libreoffice_converts_the_workbooks_and_both_documents_to_pdf(tmp_path: Path):
+    from tracker.dashboard import build_dashboard
+    from tracker.reports.dashboard_xlsx import dashboard_workbook
+
     command = soffice()  # before seeding the demo, so a skip costs nothing
     call_command("seed_plans")
     call_command("seed_demo", force=True)
@@ -429,6 +439,7 @@ def test_libreoffice_converts_the_workbook_and_both_documents_to_pdf(tmp_path: P
         "推进表.xlsx": plan_workbook(Plan.objects.get(institution=demo), today),
         "年度工作汇报.docx": annual_report(demo, today.year, today),
         "申报材料.docx": review_file(demo, today),
+        "工作总览.xlsx": dashboard_workbook(build_dashboard(demo)),
     }
     for name, content in sources.items():
         (tmp_path / name).write_bytes(content)
