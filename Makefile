@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run serve setup test test-browser messages lint clean
+.PHONY: run serve setup test test-browser messages lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+# The demo (and makemessages) run the development profile (DEBUG, local hosts, demo accounts); without DJANGO_DEBUG
+# the portal runs the production profile, which needs a secret key and host names (docs/deploy.md).
+setup run messages: export DJANGO_DEBUG := true
+# The demo's administrator signs in without a second factor; production requires it (OTP_ADMIN_REQUIRED).
+setup run: export OTP_ADMIN_REQUIRED ?= false
+
 ## setup: install, migrate, load the seed plans and the demo data (safe to repeat)
 setup: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
@@ -26,7 +32,8 @@ setup: $(VENV)/.runtime
 
 ## run: setup, print the demo accounts, serve on http://$(HOST)/
 run: setup
-	@echo "Open http://$(HOST)/ and sign in with an account above."
+	@echo "Development server (DJANGO_DEBUG=true, demo accounts): for trying the portal, never for production;"
+	@echo "see docs/deploy.md to deploy it. Open http://$(HOST)/ and sign in with an account above."
 	$(BIN)/python manage.py runserver $(HOST)
 
 ## test: the whole suite (browser tests run where Chromium is installed; CI requires them)
@@ -47,3 +54,21 @@ lint: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3*
+
+$(VENV)/.bench: requirements.txt requirements-bench.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@ $(VENV)/.runtime
+
+## bench: the portal's speed at one university and at ten, beside a bare page of the same size (docs/benchmarks.md).
+## PostgreSQL on loopback (.ci/start-postgres, as root) unless DATABASE_URL names a server; the database used is
+## youthwork_bench on that server, dropped and made anew. Writes bench/results.json and the table in the doc.
+bench: $(VENV)/.bench
+	@if [ "$$(id -u)" = 0 ]; then \
+	  need=""; command -v wrk >/dev/null || need="wrk"; \
+	  if [ -z "$$DATABASE_URL" ] && ! command -v pg_ctlcluster >/dev/null; then need="$$need postgresql"; fi; \
+	  if [ -n "$$need" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; \
+	  fi; \
+	fi
+	@if [ -z "$$DATABASE_URL" ]; then bash .ci/start-postgres; fi
+	$(BIN)/python bench/run.py

@@ -30,6 +30,7 @@ def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LANGUAGE_CODE = "zh-hans"
+    settings.OTP_ADMIN_REQUIRED = False  # tests/test_signin.py switches it on and proves it is enforced
 
 
 @dataclass

@@ -78,6 +78,14 @@ MATRIX: dict[str, Row] = {
     "login": Row("GET", no_args, everyone(302, anonymous=200)),
     "logout": Row("POST", no_args, everyone(302)),
     "set_language": Row("POST", no_args, everyone(302), lambda w: {"language": "en", "next": "/"}),
+    # sign-in
+    # (a reviewer keeps his own account: password, second factor)
+    "account": Row("GET", no_args, signed_in(200, reviewer=200)),
+    "password_change": Row("GET", no_args, signed_in(200, reviewer=200)),
+    "otp_verify": Row("GET", no_args, signed_in(302, reviewer=302)),  # no device: nothing to verify, next page
+    "otp_setup": Row("GET", no_args, signed_in(200, reviewer=200)),
+    "otp_remove": Row("POST", no_args, signed_in(302, reviewer=302)),
+    "cas_login": Row("GET", no_args, everyone(404)),  # single sign-on is off unless configured
     "admin:index": Row("GET", no_args, everyone(302, admin_user=200, staff=200, other_staff=200, reviewer=403)),
     "tracker:home": Row("GET", no_args, signed_in(200, reviewer=302)),  # a reviewer is sent to the reviews
     "tracker:plan-list": Row("GET", no_args, signed_in(200)),

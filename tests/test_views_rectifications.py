@@ -350,9 +350,12 @@ def test_detail_shows_evidence_links_and_the_change_history(world, staff, secret
     html = html_of(response)
     evidence = entry.evidence.get()
     assert reverse("tracker:evidence-download", args=[evidence.pk]) in html and "整改报告.pdf" in html
-    history = response.context["history"]
-    assert [line.status for line in history] == [Status.DONE.label, Status.IN_PROGRESS.label, Status.OPEN.label]
-    assert history[0].who == secretary and history[0].note == "整改完成"
+    history = response.context["history"]  # newest first: the status each save changed, from → to
+    status, note = (str(Rectification._meta.get_field(name).verbose_name) for name in ("status", "note"))
+    changes = [{change.field: (change.old, change.new) for change in line.changes} for line in history]
+    assert [line.get(status) for line in changes] == [
+        (Status.IN_PROGRESS.label, Status.DONE.label), (Status.OPEN.label, Status.IN_PROGRESS.label), None]
+    assert history[0].who == secretary.get_full_name() and changes[0][note] == ("开始整改", "整改完成")
     assert "开始整改" in html
 
 

@@ -466,6 +466,7 @@ def can_record_review_steps(user: User, review: Review) -> bool:
 REVIEWER_URL_NAMES = frozenset({
     "login", "logout", "set_language", "tracker:home", "tracker:review-list", "tracker:review-detail",
     "tracker:review-opinion-create", "tracker:evidence-download",  # downloads are access-checked per file
+    "account", "password_change", "otp_verify", "otp_setup", "otp_remove", "cas_login",  # his own account
 })
 
 

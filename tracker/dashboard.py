@@ -8,36 +8,63 @@ rectifications (1–2), review steps (1), the current round's assessments (2).
 As of a past day: a task's status is the one its latest update on or before that day recorded; a rectification's
 is taken from its recorded history; an assessment's from its workflow log; quotas are computed over the records
 dated (or active) on that day.
+
+Built dashboards are kept for a short while (`DASHBOARD_CACHE_SECONDS`, 30 by default; 0 turns it off) in each
+server process, under a key that holds the state of the data: one query reads the newest history record of every
+model the dashboard reads (every change the portal makes writes one, in the same transaction), so a change made
+in any server process is seen by the next request. The key also holds the institution (and its name), the college,
+the day, today, the language and the URL prefix. A build inside a transaction neither reads nor fills the cache:
+it may see its own uncommitted writes, which a rollback would undo (and on SQLite a rolled-back id is reused). The
+time limit bounds what the key cannot see: a change committed after a later one that a request had already
+read, and rows loaded from fixtures (`loaddata` writes no history), which show once the kept dashboard expires. A
+cached Dashboard is shared: nothing may change it (the page and the exports only read it).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import threading
+import time
 import types
 import typing
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import metrics
 from .models import (
+    Activity,
     Assessment,
     AssessmentRound,
     AssessmentTransition,
     Institution,
+    MenuMatch,
+    NeedItem,
     OrgUnit,
+    Phase,
     Plan,
     Quota,
+    QuotaEntry,
     Rectification,
+    ResourceItem,
+    Review,
     ReviewStep,
+    Stage,
     Standard,
     Task,
+    TaskParty,
+    TaskUpdate,
+    Volunteer,
+    WorkPlatform,
 )
 from .reports.data import tasks_for_report
 from .timeline import TimelinePlan, timeline_from_plan
@@ -46,10 +73,18 @@ UPCOMING_DAYS = 30
 LIST_LIMIT = 50  # rows of the overdue and upcoming lists the page shows (the exports hold them all)
 
 
-def url(name: str, *args, **params) -> str:
+@functools.lru_cache(maxsize=4096)
+def _path(name: str, args: tuple, urlconf: str, prefix: str) -> str:
+    """A reversed path, remembered: a dashboard links a few hundred cells to a few dozen distinct paths."""
     try:
-        path = reverse(name, args=args)
+        return reverse(name, args=args, urlconf=urlconf)
     except NoReverseMatch:
+        return ""
+
+
+def url(name: str, *args, **params) -> str:
+    path = _path(name, args, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    if not path:
         return ""
     query = {key: value for key, value in params.items() if value not in (None, "")}
     return f"{path}?{urlencode(query)}" if query else path
@@ -215,7 +250,8 @@ def _task_state(task: Task, as_of: dt.date, live: bool) -> None:
 def _rectifications(institution: Institution, as_of: dt.date, live: bool, unit: OrgUnit | None) -> list:
     """Rectifications as they stood on `as_of` (history records then; the rows themselves when live)."""
     if live:
-        rows = Rectification.objects.filter(institution=institution).select_related("unit")
+        rows = Rectification.objects.filter(institution=institution).select_related("unit").only(
+            "id", "unit_id", "problem", "deadline", "status", "unit__name", "unit__short_name")
     else:
         end = timezone.make_aware(dt.datetime.combine(as_of, dt.time.max))
         rows = Rectification.history.as_of(end).filter(institution=institution).select_related("unit")
@@ -277,9 +313,70 @@ def _due_item(kind: str, code: str, title: str, unit: str, due: dt.date, as_of: 
     return DueItem(kind, labels[kind], code, title, unit, due, (due - as_of).days, link)
 
 
+# --- Kept dashboards ------------------------------------------------------------------------------
+
+# Every model build_dashboard reads, by its history (the as-of views read the history itself). An assessment's
+# workflow step is saved with the assessment; an institution has no history, so its name is part of the key.
+WATCHED = (Task, TaskUpdate, TaskParty, Plan, Phase, Stage, Rectification, Review, ReviewStep, Quota, QuotaEntry,
+           Volunteer, WorkPlatform, Activity, NeedItem, ResourceItem, MenuMatch, AssessmentRound, Assessment,
+           OrgUnit, Standard)
+CACHE_SIZE = 64
+_kept: OrderedDict[tuple, tuple[float, Dashboard]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+@functools.cache
+def _version_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    # `_meta.simple_history_manager_attribute` names the history manager; its model is the historical table's.
+    tables = [getattr(model, model._meta.simple_history_manager_attribute).model._meta.db_table for model in WATCHED]
+    return "SELECT " + ", ".join(f"(SELECT MAX({quote('history_id')}) FROM {quote(table)})" for table in tables)
+
+
+def data_version() -> tuple:
+    """The newest history record of every watched model: one query (each part an index lookup)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_version_sql(connection.vendor))
+        return tuple(cursor.fetchone())
+
+
+def _cache_seconds() -> float:
+    return float(getattr(settings, "DASHBOARD_CACHE_SECONDS", 30))
+
+
+def clear_kept() -> None:
+    with _kept_lock:
+        _kept.clear()
+
+
 def build_dashboard(institution: Institution, as_of: dt.date | None = None, *,
                     unit: OrgUnit | None = None) -> Dashboard:
-    """Everything the dashboard (or, with `unit`, one college's page) shows, as of a day (today when None)."""
+    """Everything the dashboard (or, with `unit`, one college's page) shows, as of a day (today when None).
+
+    Kept for DASHBOARD_CACHE_SECONDS under the data's version (see the module's notes); built anew otherwise."""
+    seconds = _cache_seconds()
+    if seconds <= 0 or connection.in_atomic_block:
+        return _build(institution, as_of, unit=unit)
+    today = timezone.localdate()
+    key = (data_version(), institution.pk, institution.name, unit.pk if unit else None, unit.name if unit else "",
+           as_of or today, today, translation.get_language(), get_script_prefix(),
+           get_urlconf() or settings.ROOT_URLCONF)
+    now = time.monotonic()
+    with _kept_lock:
+        kept = _kept.get(key)
+        if kept is not None and now - kept[0] < seconds:
+            _kept.move_to_end(key)
+            return kept[1]
+    dashboard = _build(institution, as_of, unit=unit)
+    with _kept_lock:
+        _kept[key] = (now, dashboard)
+        _kept.move_to_end(key)
+        while len(_kept) > CACHE_SIZE:
+            _kept.popitem(last=False)
+    return dashboard
+
+
+def _build(institution: Institution, as_of: dt.date | None = None, *, unit: OrgUnit | None = None) -> Dashboard:
     today = timezone.localdate()
     as_of = as_of or today
     live = as_of >= today
@@ -369,10 +466,11 @@ def build_dashboard(institution: Institution, as_of: dt.date | None = None, *,
     overdue_by_unit = Counter(r.unit_id for r in overdue_rectifications)
     status_labels = dict(Assessment.Status.choices)
     rows = []
+    by_college = [{row.unit.pk: row for row in result.rows} for result in per_college]
     for college in colleges.get(institution.pk, []):
         cells = []
-        for result in per_college:
-            row = next((r for r in result.rows if r.unit.pk == college.pk), None)
+        for result, result_rows in zip(per_college, by_college, strict=True):
+            row = result_rows.get(college.pk)
             reading = row.reading if row else None
             status = row.status if row else metrics.QuotaStatus.NO_DATA
             cells.append(QuotaCell(status, _status_label(status), _reading_text(reading, result),

@@ -7,10 +7,15 @@ instead of asking once per college. That keeps the quota pages as fast at 40 col
 A metric's `compute(institution, colleges, today, quota)` returns a `Reading` per key: a college's id, or
 None for the whole institution. `quota` is the quota being evaluated; only metrics whose values belong to
 one quota (values entered by hand) use it.
+
+Several metrics read the same grouped counts (participation and backbone rates the roster's; the platform and
+brand counts the platforms'; the Party hearings and the training courses the ledger's). While `evaluate` runs,
+each of those queries is asked once and shared (`_once`); a metric computed on its own asks it itself.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -99,23 +104,43 @@ def _ids(colleges: Sequence[OrgUnit]) -> list[int]:
     return [college.pk for college in colleges]
 
 
+# Grouped counts shared by the metrics while `evaluate` runs (None: not inside `evaluate`, nothing is kept).
+_shared: contextvars.ContextVar[dict | None] = contextvars.ContextVar("metrics_shared", default=None)
+
+
+def _once(key: tuple, compute: Callable[[], object]):
+    """`compute()`, asked once per `evaluate` for the same key."""
+    memo = _shared.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 # --- Roster ----------------------------------------------------------------------------------------
 
 
 def _roster_counts(institution: Institution, colleges: Sequence[OrgUnit], today: dt.date) -> dict[int, dict]:
-    """Eligible, participating and backbone volunteers active today, per college: one grouped query."""
-    rows = (
-        Volunteer.objects.active_on(today)
-        .filter(institution=institution, unit__in=_ids(colleges))
-        .order_by()
-        .values("unit")
-        .annotate(
-            eligible=Count("pk", filter=Q(eligible=True)),
-            participating=Count("pk", filter=Q(participating=True)),
-            backbone=Count("pk", filter=Q(backbone=True)),
+    """Eligible, participating and backbone volunteers active today, per college: one grouped query (shared by
+    the participation and backbone rates)."""
+    ids = _ids(colleges)
+
+    def query() -> dict[int, dict]:
+        rows = (
+            Volunteer.objects.active_on(today)
+            .filter(institution=institution, unit__in=ids)
+            .order_by()
+            .values("unit")
+            .annotate(
+                eligible=Count("pk", filter=Q(eligible=True)),
+                participating=Count("pk", filter=Q(participating=True)),
+                backbone=Count("pk", filter=Q(backbone=True)),
+            )
         )
-    )
-    return {row["unit"]: row for row in rows}
+        return {row["unit"]: row for row in rows}
+
+    return _once(("roster", institution.pk, tuple(ids), today), query)
 
 
 def _roster_rate(numerator: str, denominator: str) -> Callable:
@@ -149,22 +174,32 @@ def _active_platforms(institution: Institution, today: dt.date) -> models.QueryS
     return WorkPlatform.objects.filter(institution=institution).active_on(today)
 
 
+def _platform_counts(institution: Institution, today: dt.date) -> list[tuple[str, str, int, int]]:
+    """(level, brand, owner id, number) of the platforms active today: one grouped query (shared by the platform
+    and brand metrics)."""
+    def query() -> list[tuple[str, str, int, int]]:
+        return list(
+            _active_platforms(institution, today).order_by().values("level", "brand", "owner")
+            .annotate(total=Count("pk")).values_list("level", "brand", "owner", "total")
+        )
+
+    return _once(("platforms", institution.pk, today), query)
+
+
 def school_platforms(institution: Institution, colleges: Sequence[OrgUnit], today: dt.date,
                      quota: Quota | None = None) -> Readings:
-    total = _active_platforms(institution, today).filter(level=WorkPlatform.Level.SCHOOL).count()
+    total = sum(n for level, _brand, _owner, n in _platform_counts(institution, today)
+                if level == WorkPlatform.Level.SCHOOL)
     return {None: Reading(Decimal(total), records=("tracker:platform-list", {"level": WorkPlatform.Level.SCHOOL}))}
 
 
 def college_platforms(institution: Institution, colleges: Sequence[OrgUnit], today: dt.date,
                       quota: Quota | None = None) -> Readings:
-    counts = dict(
-        _active_platforms(institution, today)
-        .filter(level=WorkPlatform.Level.COLLEGE, owner__in=_ids(colleges))
-        .order_by()
-        .values("owner")
-        .annotate(total=Count("pk"))
-        .values_list("owner", "total")
-    )
+    ids = set(_ids(colleges))
+    counts: dict[int, int] = defaultdict(int)
+    for level, _brand, owner, n in _platform_counts(institution, today):
+        if level == WorkPlatform.Level.COLLEGE and owner in ids:
+            counts[owner] += n
     readings: Readings = {
         college.pk: Reading(
             Decimal(counts.get(college.pk, 0)), records=("tracker:platform-list", {"owner": college.pk}),
@@ -179,7 +214,8 @@ def college_platforms(institution: Institution, colleges: Sequence[OrgUnit], tod
 def _brand(brand: str) -> Callable:
     def compute(institution: Institution, colleges: Sequence[OrgUnit], today: dt.date,
                 quota: Quota | None = None) -> Readings:
-        total = _active_platforms(institution, today).filter(brand=brand).count()
+        total = sum(n for _level, platform_brand, _owner, n in _platform_counts(institution, today)
+                    if platform_brand == brand)
         return {None: Reading(Decimal(total), records=("tracker:platform-list", {"brand": brand}))}
 
     return compute
@@ -201,17 +237,24 @@ def _year(today: dt.date) -> dict[str, str]:
     return {"date_from": f"{today.year}-01-01", "date_to": f"{today.year}-12-31"}
 
 
+def _ledger_counts(institution: Institution, year: int) -> list[dict]:
+    """Party committee hearings and training courses of the calendar year, per unit: one grouped query (shared
+    by the two ledger metrics)."""
+    def query() -> list[dict]:
+        return list(
+            Activity.objects.filter(
+                unit__institution=institution, kind__in=[Activity.Kind.PARTY_REPORT, Activity.Kind.TRAINING],
+                date__year=year,
+            ).order_by().values("unit", "unit__kind", "kind").annotate(total=Count("pk"))
+        )
+
+    return _once(("ledger", institution.pk, year), query)
+
+
 def party_reports_this_year(institution: Institution, colleges: Sequence[OrgUnit], today: dt.date,
                             quota: Quota | None = None) -> Readings:
     """Ledger entries of kind party_report dated this calendar year, per unit: one grouped query."""
-    rows = (
-        Activity.objects.filter(
-            unit__institution=institution, kind=Activity.Kind.PARTY_REPORT, date__year=today.year,
-        )
-        .order_by()
-        .values("unit", "unit__kind")
-        .annotate(total=Count("pk"))
-    )
+    rows = [row for row in _ledger_counts(institution, today.year) if row["kind"] == Activity.Kind.PARTY_REPORT]
     per_unit = {row["unit"]: row["total"] for row in rows}
     institution_total = sum(row["total"] for row in rows if row["unit__kind"] in INSTITUTION_REPORT_KINDS)
     kind = Activity.Kind.PARTY_REPORT
@@ -228,12 +271,10 @@ def party_reports_this_year(institution: Institution, colleges: Sequence[OrgUnit
 def training_courses_this_year(institution: Institution, colleges: Sequence[OrgUnit], today: dt.date,
                                quota: Quota | None = None) -> Readings:
     """Training courses (骨干人员培训班) the school committee held this calendar year."""
-    per_unit = dict(
-        Activity.objects.filter(
-            unit__institution=institution, unit__kind=OrgUnit.Kind.SCHOOL_COMMITTEE,
-            kind=Activity.Kind.TRAINING, date__year=today.year,
-        ).order_by().values("unit").annotate(total=Count("pk")).values_list("unit", "total")
-    )
+    per_unit = {
+        row["unit"]: row["total"] for row in _ledger_counts(institution, today.year)
+        if row["kind"] == Activity.Kind.TRAINING and row["unit__kind"] == OrgUnit.Kind.SCHOOL_COMMITTEE
+    }
     records: dict[str, str | int] = {"kind": Activity.Kind.TRAINING, **_year(today)}
     if len(per_unit) == 1:
         (records["unit"],) = per_unit
@@ -425,7 +466,16 @@ def colleges_by_institution(institution_ids: Iterable[int]) -> dict[int, list[Or
 
 def evaluate(quotas: Iterable[Quota], colleges: dict[int, list[OrgUnit]], today: dt.date) -> list[QuotaResult]:
     """Current value and status of each quota. Each computed metric runs once per institution, whatever the
-    number of quotas using it (the Party committee's hearings serve the institution and the colleges)."""
+    number of quotas using it (the Party committee's hearings serve the institution and the colleges), and the
+    grouped counts several metrics share are asked once (`_once`)."""
+    token = _shared.set({})
+    try:
+        return _evaluate(quotas, colleges, today)
+    finally:
+        _shared.reset(token)
+
+
+def _evaluate(quotas: Iterable[Quota], colleges: dict[int, list[OrgUnit]], today: dt.date) -> list[QuotaResult]:
     cache: dict[tuple[str, int], Readings] = {}
     results = []
     for quota in quotas:

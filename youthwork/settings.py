@@ -3,6 +3,7 @@
 Every variable is documented in `.env.example`. Test-only overrides live in `tests/conftest.py`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -15,7 +16,8 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Safe by default: production unless told otherwise. `make run` / `make setup` set DJANGO_DEBUG=true for the demo.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 if DEBUG:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or "insecure-development-key-only-for-debug-mode"
@@ -38,10 +40,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "tracker",
+    "tracker.signin",  # sign-in: lockout, inactivity, second factor, CAS (settings at the end of this file)
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_cas_ng",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything that needs a session
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (policy under Security)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tracker.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -50,8 +59,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "tracker.middleware.ReviewerScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # user.is_verified(): the session gave a second-factor code
+    "tracker.signin.middleware.IdleTimeoutMiddleware",  # signed out after SESSION_IDLE_TIMEOUT without a request
+    "tracker.signin.middleware.SecondFactorMiddleware",  # no page before the code when one is owed
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the "try again at" page
 ]
 
 ROOT_URLCONF = "youthwork.urls"
@@ -99,7 +112,7 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # --- Sign-in ---------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "tracker.signin.validators.MinimumLengthValidator"},  # Django's, with its message in Chinese
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -121,9 +134,67 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Relative paths are taken from the project folder, whatever the current directory.
 STATIC_ROOT = BASE_DIR / env.str("DJANGO_STATIC_ROOT", default="var/static")
 MEDIA_ROOT = BASE_DIR / env.str("DJANGO_MEDIA_ROOT", default="var/media")
-# Evidence files are never served from MEDIA_URL: a view checks who may see them.
+if MEDIA_ROOT.resolve().is_relative_to(STATIC_ROOT.resolve()) or STATIC_ROOT.resolve().is_relative_to(
+        MEDIA_ROOT.resolve()):
+    # whitenoise serves everything under STATIC_ROOT to anyone: evidence must never be there.
+    raise ImproperlyConfigured("DJANGO_MEDIA_ROOT and DJANGO_STATIC_ROOT must be separate folders.")
+# Evidence files are never served from MEDIA_URL: a view checks who may see them and reads them from the storage.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_MB", default=20) * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """A true/false variable; empty counts as unset (an empty value must not switch a protection off)."""
+    return env.bool(name) if env.str(name, default="").strip() else default
+
+
+def env_number(name: str, default: int) -> int:
+    """A whole-number variable; empty counts as unset."""
+    return env.int(name) if env.str(name, default="").strip() else default
+
+
+def media_storage(environment: environ.Env) -> dict:
+    """The storage for uploaded files, chosen by DJANGO_MEDIA_STORAGE: `local` (MEDIA_ROOT on this server's disk,
+    the default) or `s3` (a private bucket on S3-compatible object storage, for several app servers behind one
+    load balancer). Either way no file has a public address."""
+    kind = environment.str("DJANGO_MEDIA_STORAGE", default="").strip().lower() or "local"
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(f"DJANGO_MEDIA_STORAGE must be local or s3, not {kind!r}.")
+    bucket = environment.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not bucket:
+        raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set when DJANGO_MEDIA_STORAGE=s3.")
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": environment.str("AWS_S3_ENDPOINT_URL", default=""),  # MinIO, Ceph, a cloud's S3 API
+        "region_name": environment.str("AWS_S3_REGION_NAME", default=""),
+        "access_key": environment.str("AWS_ACCESS_KEY_ID", default=""),
+        "secret_key": environment.str("AWS_SECRET_ACCESS_KEY", default=""),
+        "location": environment.str("AWS_LOCATION", default=""),  # a folder inside the bucket
+        "addressing_style": environment.str("AWS_S3_ADDRESSING_STYLE", default=""),  # "path" for most MinIO
+        # Private objects; a signed, short-lived address if anything ever asks for one; never overwrite a file.
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "file_overwrite": False,
+        "signature_version": "s3v4",
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {name: value for name, value in options.items() if value != ""}}
+
+
+# Production serves the hashed, compressed copies `manage.py collectstatic` wrote to STATIC_ROOT (whitenoise, with
+# far-future cache headers); development and the test suite serve straight from static/ and the apps.
+STATIC_COLLECTED = env_flag("DJANGO_STATIC_COLLECTED", default=not DEBUG)
+STORAGES = {
+    "default": media_storage(env),
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if STATIC_COLLECTED
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if not STATIC_COLLECTED:
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
 
 # --- Mail ------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
@@ -146,9 +217,38 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 if env.bool("DJANGO_BEHIND_HTTPS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+    SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # http:// is answered with a redirect to https://. Behind nginx set DJANGO_BEHIND_HTTPS_PROXY=true too, or
+    # every proxied request looks like http and is redirected forever (docs/deploy.md).
+    SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # HSTS: browsers use https only for this long (one year). Start lower (e.g. 3600) on a first deployment.
+    SECURE_HSTS_SECONDS = env_number("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading puts the whole domain into the browsers' built-in https-only list, which is hard to undo and is the
+    # university network office's decision, not the portal's: off unless asked for, and Django's reminder
+    # (security.W021) is silenced while it is off.
+    SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts only from this site; no inline script or
+# style="" on any page (tests/test_production.py checks every page), no plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],  # a sign-in server that forms redirect to (CAS) is appended where it is set up
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -159,3 +259,55 @@ LOGGING = {
 
 PORTAL_NAME = _("Youth Work Quality Portal")
 SIMPLE_HISTORY_REVERT_DISABLED = True  # a revert would bypass the services (and turn versions back)
+
+# --- Sign-in: lockout, session expiry, second factor, university SSO (issue 6) ---
+# The code is in tracker/signin/; every variable is documented in .env.example ("Sign-in").
+# Axes first: it refuses a locked-out user name before any backend checks the password. It has no get_user(), so
+# the test client's force_login() uses ModelBackend and never meets the lockout.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "tracker.signin.cas.PortalCASBackend",  # answers only CAS tickets, and only when CAS_ENABLED
+]
+# Lockout (django-axes): SIGNIN_FAILURE_LIMIT wrong passwords in a row for one user name from one address lock that
+# pair for SIGNIN_LOCKOUT_MINUTES, counted from the last failure. The cool-off is set explicitly: axes' default
+# (None) locks until an administrator frees the account, which would strand retired volunteers.
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a right password clears the count
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # trying again while locked does not move the time shown
+AXES_LOCKOUT_CALLABLE = "tracker.signin.lockout.locked_out"
+AXES_WHITELIST_CALLABLE = "tracker.signin.lockout.is_never_locked"  # CAS tickets are not passwords
+AXES_CLIENT_IP_CALLABLE = "tracker.signin.lockout.client_ip"
+# Reverse proxies in front of the portal that append to X-Forwarded-For (nginx on the same host: 1). 0: the
+# address is REMOTE_ADDR. Behind nginx with 0, every user would share nginx's address.
+SIGNIN_PROXY_COUNT = env.int("SIGNIN_PROXY_COUNT", default=0)
+# Inactivity: signed out after this long without a request. The session cookie lasts SESSION_COOKIE_AGE from the
+# last refresh; if that is shorter, it wins.
+SESSION_IDLE_TIMEOUT = min(timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=120)),
+                           timedelta(seconds=SESSION_COOKIE_AGE))
+# Second factor (django-otp, TOTP): administrators must use it; anyone else may enrol on their account page.
+OTP_ADMIN_REQUIRED = env.bool("OTP_ADMIN_REQUIRED", default=True)
+# The name the phone app shows beside the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="") or "关工委优质化建设工作平台"
+# University single sign-on (统一身份认证) through CAS (django-cas-ng): off unless CAS_ENABLED. A CAS user signs in
+# as the portal account with the same user name; no account is ever created from CAS (the office creates it and
+# gives the role).
+CAS_ENABLED = env.bool("CAS_ENABLED", default=False)
+CAS_SERVER_URL = env.str("CAS_SERVER_URL", default="") or None
+CAS_VERSION = env.str("CAS_VERSION", default="3")
+CAS_USERNAME_ATTRIBUTE = env.str("CAS_USERNAME_ATTRIBUTE", default="") or "cas:user"
+CAS_CREATE_USER = False
+CAS_REDIRECT_URL = LOGIN_REDIRECT_URL
+CAS_IGNORE_REFERER = True
+CAS_LOGIN_MSG = None  # the portal's own pages say what happened
+CAS_LOGGED_MSG = None
+if CAS_VERSION not in ("1", "2", "3", "CAS_2_SAML_1_0"):
+    raise ImproperlyConfigured("CAS_VERSION must be 1, 2, 3 or CAS_2_SAML_1_0.")
+if CAS_ENABLED:
+    if not CAS_SERVER_URL or not CAS_SERVER_URL.startswith(("https://", "http://")):
+        raise ImproperlyConfigured("CAS_SERVER_URL (https://…) must be set when CAS_ENABLED=true.")
+    # Signing out of a CAS session posts the sign-out form and is redirected to the CAS server's sign-out page.
+    _cas_origin = "/".join(CAS_SERVER_URL.split("/")[:3])
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_cas_origin)

@@ -1,12 +1,21 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from tracker.signin import views as signin_views
+from tracker.signin.cas import CASLoginView
+
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in (tracker/signin): lockout, second factor, password change, optional university CAS.
+    path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),
+    path("accounts/", signin_views.account, name="account"),
+    path("accounts/password/", signin_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/two-step/", signin_views.otp_verify, name="otp_verify"),
+    path("accounts/two-step/setup/", signin_views.otp_setup, name="otp_setup"),
+    path("accounts/two-step/remove/", signin_views.otp_remove, name="otp_remove"),
+    path("accounts/cas/login/", login_not_required(CASLoginView.as_view()), name="cas_login"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("tracker.urls")),

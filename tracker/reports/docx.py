@@ -8,8 +8,10 @@ and body text name a Chinese font for East Asian text, so the documents read the
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 
 from docx import Document as new_document
@@ -137,18 +139,30 @@ def _set(cell, text: str, *, bold: bool = False, centre: bool = False, size: flo
     run.bold = bold
 
 
+_T, _SPACE = qn("w:t"), qn("xml:space")
+_SPECIAL = re.compile(r"[\t\r\n]")
+
+
 def _keep_together(row) -> None:
     """A row is not split across two pages (a task's text stays in one piece)."""
     row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 class _Grid:
-    """A bordered table with a shaded header row repeated on every page; widths in millimetres."""
+    """A bordered table with a shaded header row repeated on every page; widths in millimetres.
+
+    Rows are many (a review file holds thousands: the evidence index, the task tables) and python-docx builds
+    each cell's paragraph, run and properties through its element API, about 0.7 ms a cell. So the first row of
+    each kind (bold, size) is built that way and kept as a prototype; every later row is a copy of its XML with
+    the texts put in (`CT_R.text`, python-docx's own text setter: tabs and line breaks as Word writes them).
+    The document is the same, made about fifty times faster.
+    """
 
     def __init__(self, document: Document, headers: Sequence[str], widths_mm: Sequence[float],
                  centred: Sequence[int] = ()):
         self.widths = [Mm(width) for width in widths_mm]
         self.centred = set(centred)
+        self.prototypes: dict[tuple[bool, float], object] = {}
         self.table: Table = document.add_table(rows=1, cols=len(headers))
         self.table.style = document.styles["Table Grid"]
         self.table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -166,12 +180,37 @@ class _Grid:
             _shade(cell, HEADER_FILL)
 
     def row(self, values: Sequence[object], *, bold: bool = False, size: float = 10) -> None:
+        texts = ["" if value is None else str(value) for value in values]
+        prototype = self.prototypes.get((bold, size))
+        if prototype is None:
+            self._built_row(texts, bold=bold, size=size)
+            prototype = copy.deepcopy(self.table._tbl.tr_lst[-1])
+            for run in prototype.iter(qn("w:r")):
+                run.text = "_"  # one <w:t>, whose text each copy replaces
+            self.prototypes[(bold, size)] = prototype
+            return
+        tr = copy.deepcopy(prototype)
+        runs = list(tr.iter(qn("w:r")))
+        if len(runs) != len(texts):
+            raise ValueError(f"{len(texts)} values for a table of {len(runs)} columns")
+        for run, text in zip(runs, texts, strict=True):
+            if not text or _SPECIAL.search(text):
+                run.text = text  # python-docx's setter: no <w:t> for "", <w:tab/> and <w:br/> for tabs and breaks
+                continue
+            t = run.find(_T)
+            t.text = text
+            if text != text.strip():
+                t.set(_SPACE, "preserve")
+        self.table._tbl.append(tr)
+
+    def _built_row(self, texts: Sequence[str], *, bold: bool, size: float) -> None:
+        """A row through python-docx's API, cell by cell."""
         row = self.table.add_row()
         _keep_together(row)
         cells = row.cells
-        for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
+        for index, (cell, text) in enumerate(zip(cells, texts, strict=True)):
             cell.width = self.widths[index]
-            _set(cell, "" if value is None else str(value), bold=bold, centre=index in self.centred, size=size)
+            _set(cell, text, bold=bold, centre=index in self.centred, size=size)
 
     def span(self, text: str) -> None:
         """A row across the whole table: a phase or a group heading inside the table."""

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import access
 from ..forms import add_errors
 from ..forms.assessments import EntryReviewForm, EntrySelfForm, ReportForm, RoundForm, TransitionForm
+from ..history import changes_for
 from ..models import (
     Assessment,
     AssessmentEntry,
@@ -401,6 +402,7 @@ def _item_page(request: HttpRequest, entry: AssessmentEntry, *, status: int = 20
         "stale_changes": stale_changes,
         "stale_kind": stale_kind,
         "errors": errors or [],
+        "history": changes_for(entry),
     }
     return render(request, "tracker/assessments/assessment_item.html", context, status=status)
 

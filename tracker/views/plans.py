@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from .. import access, services
 from ..forms import PlanFilterForm, TaskUpdateForm, add_errors
+from ..history import changes_for
 from ..models import OrgUnit, Phase, Stage, Task
 
 
@@ -90,6 +91,7 @@ def _task_page(request: HttpRequest, task: Task, form: TaskUpdateForm | None, *,
         "form": form,
         "stale_changes": stale_changes,
         "today": timezone.localdate(),
+        "history": changes_for(task),
     }
     return render(request, "tracker/plans/task_detail.html", context, status=status)
 

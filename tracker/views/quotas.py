@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from .. import access, metrics
 from ..forms import add_errors
 from ..forms.quotas import QuotaEntryForm
+from ..history import changes_for
 from ..models import OrgUnit, Quota, QuotaEntry
 from ..services.quotas import quota_entry_create as create_entry
 from ..services.quotas import quota_takes_values_by_hand
@@ -112,6 +113,7 @@ def _detail_page(request: HttpRequest, quota: Quota, *, form: QuotaEntryForm | N
         "manual": manual,
         "form": form,
         "today": today,
+        "history": changes_for(quota),
     }
     return render(request, "tracker/quotas/quota_detail.html", context, status=status)
 

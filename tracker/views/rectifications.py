@@ -27,6 +27,7 @@ from ..forms.rectifications import (
     RectificationForm,
     RectificationReassignForm,
 )
+from ..history import changes_for
 from ..models import Institution, OrgUnit, Profile, Rectification
 from ..services.assessments import (
     RECTIFICATION_STEPS,
@@ -180,45 +181,6 @@ def rectification_create_view(request: HttpRequest) -> HttpResponse:
 # --- One entry ---------------------------------------------------------------------------------
 
 
-@dataclass
-class HistoryLine:
-    """One saved version of an entry: who, when, its status then, and what changed."""
-
-    who: object
-    at: object
-    status: str
-    status_changed: bool
-    note: str
-    changes: list[str]
-
-
-def _history(user, rectification: Rectification) -> list[HistoryLine]:
-    """The entry's versions, newest first, each saying only what it changed (two queries)."""
-    records = list(rectification.history.select_related("history_user").order_by("history_date", "history_id"))
-    units = access.units_visible_to(user).in_bulk({record.unit_id for record in records})
-    lines, previous = [], None
-    for record in records:
-        changes = []
-        if previous is not None:
-            if record.unit_id != previous.unit_id:
-                unit = units.get(record.unit_id)
-                changes.append(_("owner unit: %(unit)s") % {"unit": unit.label if unit else "—"})
-            if record.deadline != previous.deadline:
-                changes.append(_("deadline: %(date)s") % {"date": f"{record.deadline:%Y-%m-%d}"})
-            if record.measure != previous.measure:
-                changes.append(_("measure: %(measure)s") % {"measure": record.measure or "—"})
-        lines.append(HistoryLine(
-            who=record.history_user, at=record.history_date,
-            status=RStatus(record.status).label,
-            status_changed=previous is None or record.status != previous.status,
-            note=record.note if previous is None or record.note != previous.note else "",
-            changes=changes,
-        ))
-        previous = record
-    lines.reverse()
-    return lines
-
-
 def _steps_offered(user, rectification: Rectification) -> tuple[str, ...]:
     """The next statuses the user may choose: "verified" only for those who may verify."""
     steps = RECTIFICATION_STEPS.get(rectification.status, ())
@@ -253,7 +215,7 @@ def _detail_page(request: HttpRequest, rectification: Rectification, *,
         "source": source,
         "overdue": rectification.is_overdue_on(timezone.localdate()),
         "evidence": list(rectification.evidence.select_related("uploaded_by")),
-        "history": _history(user, rectification),
+        "history": changes_for(rectification, scopes={OrgUnit: access.units_visible_to(user)}),
         "advance_form": advance_form,
         "reassign_form": reassign_form,
         "stale_changes": stale_changes,

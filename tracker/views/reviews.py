@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import access
 from ..forms import add_errors
 from ..forms.rectifications import ReviewForm, ReviewOpinionForm, ReviewStepForm
+from ..history import changes_in
 from ..models import Assessment, Institution, OrgUnit, Profile, Review, ReviewStep, Standard
 from ..services.assessments import assessment_totals, review_create, review_opinion_add, review_step_record
 from ..services.tasks import StaleEditError
@@ -164,6 +165,8 @@ def _review_page(request: HttpRequest, review: Review, *, step_form: ReviewStepF
         "open_entries": open_entries,
         "opinion_form": opinion_form if may_write else None,
         "today": today,
+        "history": changes_in(ReviewStep.history.filter(review_id=review.pk),
+                              subject=lambda record: record.get_kind_display()),
         **_assessment_part(_school_assessment(review, request.user)),
     }
     return render(request, "tracker/reviews/review_detail.html", context, status=status)

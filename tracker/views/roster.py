@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import access, roster_xlsx
 from ..forms import add_errors
 from ..forms.roster import MembershipAddForm, MembershipEndForm, RosterFilterForm, RosterUploadForm, VolunteerForm
+from ..history import changes_among, changes_for
 from ..models import Institution, OrgUnit, Profile, Team, TeamMembership, Volunteer
 from ..querysets import (
     memberships_for_page,
@@ -100,19 +101,22 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     memberships = list(memberships_for_page(volunteer.memberships.all()))
     for membership in memberships:
         membership.end_form = MembershipEndForm(membership=membership) if can_edit and not membership.left_on else None
+    phone_visible = access.can_see_phone(user, volunteer)
     context = {
         "volunteer": volunteer,
-        "phone_visible": access.can_see_phone(user, volunteer),
+        "phone_visible": phone_visible,
         "can_edit": can_edit,
         "specialities": list(volunteer.specialities.all()),
         "memberships": memberships,
+        "history": changes_for(volunteer, hidden=() if phone_visible else {"phone"}),
     }
     return render(request, "tracker/roster/volunteer_detail.html", context)
 
 
 def _form_page(request: HttpRequest, form: VolunteerForm, volunteer: Volunteer | None, *, status: int = 200,
                stale_changes: list | None = None) -> HttpResponse:
-    context = {"form": form, "volunteer": volunteer, "stale_changes": stale_changes}
+    context = {"form": form, "volunteer": volunteer, "stale_changes": stale_changes,
+               "stale_history": changes_among(stale_changes or [])}  # an editor may see the phone
     return render(request, "tracker/roster/volunteer_form.html", context, status=status)
 
 
@@ -288,6 +292,7 @@ def _team_page(request: HttpRequest, team: Team, *, add_form: MembershipAddForm 
         "hidden": hidden,
         "add_form": add_form if can_add else None,
         "end_forms": end_forms,
+        "history": changes_for(team),
     }
     return render(request, "tracker/roster/team_detail.html", context, status=status)
 

@@ -22,8 +22,9 @@ from django.views.decorators.http import require_http_methods
 from .. import access
 from ..forms import add_errors
 from ..forms.work import ActivityFilterForm, ActivityForm, PlatformFilterForm, PlatformForm
+from ..history import changes_among, changes_for
 from ..ledger_xlsx import entries_for_export, export_filename, ledger_workbook
-from ..models import Activity, Institution, OrgUnit, Profile, WorkPlatform
+from ..models import Activity, Institution, OrgUnit, Profile, Volunteer, WorkPlatform
 from ..services.tasks import StaleEditError
 from ..services.work import activity_create, activity_update, platform_create, platform_owners_for, platform_update
 
@@ -46,6 +47,11 @@ def _keep_input_at(request: HttpRequest, version: int) -> dict:
     bound = request.POST.copy()
     bound["version"] = version
     return bound
+
+
+def _people_scope(request: HttpRequest) -> dict:
+    """In a history, volunteers the reader may not see are counted, not named."""
+    return {Volunteer: access.volunteers_visible_to(request.user)}
 
 
 # --- Work platforms ----------------------------------------------------------------------------
@@ -121,6 +127,7 @@ def platform_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "others": platform.volunteers.count() - len(involved),
         "entries": list(access.activities_visible_to(user).filter(platform=platform).for_ledger()[:RECENT_ENTRIES]),
         "can_edit": access.can_edit_platform(user, platform),
+        "history": changes_for(platform, scopes=_people_scope(request)),
     }
     return render(request, "tracker/platforms/platform_detail.html", context)
 
@@ -137,7 +144,8 @@ def _platform_form(request: HttpRequest, owners: QuerySet[OrgUnit], platform: Wo
 
 def _platform_page(request: HttpRequest, form: PlatformForm, platform: WorkPlatform | None = None, *,
                    status: int = 200, stale_changes: list | None = None) -> HttpResponse:
-    context = {"form": form, "platform": platform, "stale_changes": stale_changes}
+    context = {"form": form, "platform": platform, "stale_changes": stale_changes,
+               "stale_history": changes_among(stale_changes or [], scopes=_people_scope(request))}
     return render(request, "tracker/platforms/platform_form.html", context, status=status)
 
 
@@ -251,6 +259,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "others": entry.retirees.count() - len(named),
         "evidence": list(entry.evidence.all()),
         "can_edit": access.can_keep_unit_records(user, entry.unit),
+        "history": changes_for(entry, scopes=_people_scope(request)),
     }
     return render(request, "tracker/ledger/activity_detail.html", context)
 
@@ -268,7 +277,8 @@ def _activity_form(request: HttpRequest, entry: Activity | None = None, data: di
 
 def _activity_page(request: HttpRequest, form: ActivityForm, entry: Activity | None = None, *,
                    status: int = 200, stale_changes: list | None = None) -> HttpResponse:
-    context = {"form": form, "entry": entry, "stale_changes": stale_changes}
+    context = {"form": form, "entry": entry, "stale_changes": stale_changes,
+               "stale_history": changes_among(stale_changes or [], scopes=_people_scope(request))}
     return render(request, "tracker/ledger/activity_form.html", context, status=status)
 
 

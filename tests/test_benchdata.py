@@ -1,0 +1,188 @@
+"""The benchmark's data generator (tracker/benchdata.py): deterministic, at the sizes it promises, and within the
+portal's own rules. Run at a tiny scale (one small university) so the whole file takes a few seconds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import transaction
+
+from tracker import benchdata
+from tracker.benchdata import UNIVERSITY, generate, universities_for
+from tracker.dashboard import build_dashboard
+from tracker.models import (
+    Activity,
+    Assessment,
+    AssessmentEntry,
+    Institution,
+    OrgUnit,
+    Profile,
+    Rectification,
+    Standard,
+    StandardItem,
+    Task,
+    TaskUpdate,
+    Volunteer,
+    WorkPlatform,
+)
+from tracker.services.standards import validate_score
+
+TODAY = dt.date(2026, 3, 2)
+SCALE = 0.02
+SMALL = UNIVERSITY.scaled(SCALE)
+
+
+def snapshot() -> tuple[dict, dict]:
+    """Rows per model (history included) and the names and values a reader would see."""
+    counts = {model._meta.label: model.objects.count() for model in apps.get_app_config("tracker").get_models()}
+    names = {
+        "institutions": list(Institution.objects.order_by("code").values_list("code", "name")),
+        "units": list(OrgUnit.objects.order_by("institution__code", "kind", "order", "name")
+                      .values_list("kind", "name", "email")),
+        "people": list(Profile.objects.order_by("user__username")
+                       .values_list("user__username", "user__first_name", "role", "unit__name")),
+        "volunteers": list(Volunteer.objects.order_by("staff_number").values_list(
+            "staff_number", "name", "unit__name", "eligible", "participating", "backbone", "active_to")),
+        "platforms": list(WorkPlatform.objects.order_by("name").values_list("name", "level", "brand", "owner__name")),
+        "ledger": list(Activity.objects.order_by("unit__name", "date", "title").values_list("title", "date", "kind")),
+        "tasks": list(Task.objects.order_by("stage__phase__plan__title", "stage__phase__order", "stage__order",
+                                            "order").values_list("title", "status", "progress", "done_on")),
+        "updates": list(TaskUpdate.objects.order_by("task__title", "date", "task_version")
+                        .values_list("date", "note", "progress")),
+        "scores": list(AssessmentEntry.objects.order_by("assessment__unit__order", "item__number")
+                       .values_list("self_score", "review_score", "gap")),
+        "rectifications": list(Rectification.objects.order_by("problem", "deadline")
+                               .values_list("problem", "status", "deadline")),
+    }
+    return counts, names
+
+
+@pytest.mark.django_db
+def test_same_seed_same_counts_and_names():
+    with transaction.atomic():
+        generate(SCALE, seed=7, today=TODAY)
+        first = snapshot()
+        transaction.set_rollback(True)
+    assert not Institution.objects.exists()
+    generate(SCALE, seed=7, today=TODAY)
+    counts, names = snapshot()
+    assert counts == first[0]
+    assert names == first[1]
+    assert counts["tracker.Volunteer"] == SMALL.volunteers and counts["tracker.HistoricalVolunteer"] == SMALL.volunteers
+
+
+@pytest.mark.django_db
+def test_another_seed_draws_other_people():
+    with transaction.atomic():
+        generate(SCALE, seed=7, today=TODAY)
+        names_7 = list(Volunteer.objects.order_by("staff_number").values_list("name", flat=True))
+        transaction.set_rollback(True)
+    generate(SCALE, seed=8, today=TODAY)
+    names_8 = list(Volunteer.objects.order_by("staff_number").values_list("name", flat=True))
+    assert len(names_7) == len(names_8) == SMALL.volunteers
+    assert names_7 != names_8
+
+
+@pytest.mark.django_db
+def test_sizes_and_incremental_runs():
+    assert universities_for(1) == (1, UNIVERSITY)
+    assert universities_for(10) == (10, UNIVERSITY)
+    assert universities_for(SCALE) == (1, SMALL)
+    assert (UNIVERSITY.colleges, UNIVERSITY.member_units, UNIVERSITY.volunteers, UNIVERSITY.platforms,
+            UNIVERSITY.activities, UNIVERSITY.updates_per_task, UNIVERSITY.items) == (30, 25, 3000, 40, 5000, 10, 28)
+    with pytest.raises(ValueError):
+        universities_for(2.5)
+
+    result = generate(SCALE, seed=7, today=TODAY)
+    assert result.added == ["bench01"] and result.skipped == []
+    institution = Institution.objects.get(code="bench01")
+    assert OrgUnit.objects.filter(institution=institution, kind=OrgUnit.Kind.COLLEGE).count() == SMALL.colleges
+    assert OrgUnit.objects.filter(institution=institution, kind=OrgUnit.Kind.MEMBER_UNIT).count() == \
+        SMALL.member_units
+    assert Volunteer.objects.filter(institution=institution).count() == SMALL.volunteers
+    assert WorkPlatform.objects.filter(institution=institution).count() == SMALL.platforms
+    assert Activity.objects.filter(unit__institution=institution).count() == SMALL.activities
+    # Both seed plans' structure: 23 + 9 tasks, each with its log and a history record per update.
+    tasks = Task.objects.filter(stage__phase__plan__institution=institution)
+    assert tasks.count() == 32
+    assert TaskUpdate.objects.filter(task__in=tasks).count() == 32 * SMALL.updates_per_task
+    task = tasks.order_by("id").first()
+    assert task.history.count() == 1 + SMALL.updates_per_task
+    assert task.version == 1 + SMALL.updates_per_task
+    # Every college files against a 28-item standard labelled as generated, not the province's text.
+    standard = Standard.objects.get(institution=institution)
+    assert "基准测试生成" in standard.name and "非省《基本要求》原文" in standard.source_document
+    assert StandardItem.objects.filter(group__standard=standard).count() == 28
+    assert Assessment.objects.filter(round__institution=institution).count() == SMALL.colleges
+    assert AssessmentEntry.objects.filter(assessment__round__institution=institution).count() == SMALL.colleges * 28
+    assert Volunteer.history.filter(institution=institution).count() == SMALL.volunteers
+
+    again = generate(SCALE, seed=7, today=TODAY)
+    assert again.added == [] and again.skipped == ["bench01"]
+
+
+@pytest.mark.django_db
+def test_generated_data_keeps_the_portals_rules():
+    generate(SCALE, seed=7, today=TODAY)
+    for entry in AssessmentEntry.objects.select_related("item").exclude(self_score=None):
+        validate_score(entry.item, entry.self_score)
+        if entry.review_score is not None:
+            validate_score(entry.item, entry.review_score)
+    # Accepting an assessment puts every gap on the rectification list.
+    for entry in AssessmentEntry.objects.filter(assessment__status=Assessment.Status.ACCEPTED).select_related("item"):
+        assert hasattr(entry, "rectification") == entry.below_full, entry
+    for task in Task.objects.all():
+        assert (task.status == Task.Status.DONE) == (task.done_on is not None)
+    board = build_dashboard(Institution.objects.get(code="bench01"), TODAY)
+    assert board.figure("tasks_done").total == 32
+    assert len(board.college_rows) == SMALL.colleges
+
+
+@pytest.mark.django_db
+def test_command(capsys):
+    call_command("bench_generate", "--scale", str(SCALE), "--seed", "3")
+    assert "Added 1 universities" in capsys.readouterr().out
+    assert Institution.objects.filter(code=benchdata.code_for(1)).exists()
+
+
+# --- What the benchmark led to: the dashboard kept between requests (tracker/dashboard.py) ---------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kept_dashboard_is_reused_until_the_data_changes(settings):
+    """Outside a transaction (as in a request) a built dashboard is reused while no record changes, and built
+    anew as soon as one does, whichever process made the change (the key is read from the database)."""
+    from django.contrib.auth import get_user_model
+
+    from tracker import dashboard, services
+
+    settings.DASHBOARD_CACHE_SECONDS = 30
+    dashboard.clear_kept()
+    generate(SCALE, seed=7)
+    institution = Institution.objects.get(code="bench01")
+    first = build_dashboard(institution)
+    assert build_dashboard(institution) is first  # kept
+    task = Task.objects.filter(stage__phase__plan__institution=institution).exclude(status=Task.Status.DONE).first()
+    staff = get_user_model().objects.get(username="bench01_staff")
+    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date.today(),
+                             note="完成", status=Task.Status.DONE, progress=100)
+    after = build_dashboard(institution)
+    assert after is not first
+    assert after.figure("tasks_done").value == first.figure("tasks_done").value + 1
+    # Another day, another college, another language: each its own entry.
+    college = OrgUnit.objects.filter(institution=institution, kind=OrgUnit.Kind.COLLEGE).first()
+    assert build_dashboard(institution, unit=college) is not after
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    assert build_dashboard(institution) is not build_dashboard(institution)  # off
+    dashboard.clear_kept()
+
+
+@pytest.mark.django_db
+def test_dashboard_inside_a_transaction_is_never_kept():
+    """Inside a transaction a build may see its own uncommitted writes: it is neither kept nor reused."""
+    generate(SCALE, seed=7, today=TODAY)
+    institution = Institution.objects.get(code="bench01")
+    assert build_dashboard(institution) is not build_dashboard(institution)
