@@ -40,3 +40,11 @@ def test_sqlite_is_configured_for_concurrent_users():
     options = database["OPTIONS"]
     assert options["transaction_mode"] == "IMMEDIATE" and options["timeout"] >= 5
     assert "journal_mode=WAL" in options["init_command"]
+
+
+def test_an_unconfigured_checkout_runs_manage_py_in_development_but_the_wsgi_server_refuses():
+    assert run_check().returncode == 0  # a developer's fresh clone: `manage.py check` works
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    served = subprocess.run([sys.executable, "-c", "import youthwork.wsgi"], cwd=ROOT, env=environment,
+                            capture_output=True, text=True, timeout=60)
+    assert served.returncode != 0 and "DJANGO_SECRET_KEY" in served.stderr
