@@ -31,7 +31,6 @@ from ..models import (
     AssessmentEntry,
     AssessmentRound,
     AssessmentTransition,
-    EvidenceFile,
     FilingReminder,
     Institution,
     OrgUnit,
@@ -45,6 +44,7 @@ from ..models import (
 )
 from ..templatetags.scores import score
 from ..uploads import check_evidence_file
+from .evidence import store_evidence
 from .standards import validate_score
 from .versions import lock_at_version
 
@@ -69,15 +69,6 @@ OPINION_DAYS = 90
 
 def _add(errors: Errors, name: str, message: str) -> None:
     errors.setdefault(name, []).append(message)
-
-
-def _store_evidence(files: Sequence[UploadedFile], actor: AbstractBaseUser, **owner) -> None:
-    for upload in files:
-        evidence = EvidenceFile(original_name=upload.name, size=upload.size, kind=check_evidence_file(upload),
-                                uploaded_by=actor, **owner)
-        evidence._history_user = actor
-        evidence.file.save(upload.name, upload, save=False)
-        evidence.save()
 
 
 def _file_errors(files: Sequence[UploadedFile], errors: Errors) -> None:
@@ -206,7 +197,7 @@ def entry_save_self(*, actor: AbstractBaseUser, entry: AssessmentEntry, loaded_v
     current.updated_at = timezone.now()
     current.version += 1
     _save(current, actor, "self-assessment")
-    _store_evidence(files, actor, entry=current)
+    store_evidence(files, actor, entry=current)
     return current
 
 
@@ -603,7 +594,7 @@ def rectification_advance(*, actor: AbstractBaseUser, rectification: Rectificati
         current.note = note.strip()
     current.version += 1
     _save(current, actor, f"status {current.status}")
-    _store_evidence(files, actor, rectification=current)
+    store_evidence(files, actor, rectification=current)
     return current
 
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import access
-from ..models import EvidenceFile, Institution, OrgUnit, Profile, Task, TaskUpdate
+from ..models import Institution, OrgUnit, Profile, Task, TaskUpdate
 from ..uploads import check_evidence_file
+from .evidence import store_evidence
 
 
 class StaleEditError(ValidationError):
@@ -94,14 +95,7 @@ def task_add_update(
     update._history_user = actor
     update.full_clean()
     update.save()
-    for upload in files:
-        evidence = EvidenceFile(
-            update=update, original_name=upload.name, size=upload.size,
-            kind=check_evidence_file(upload), uploaded_by=actor,
-        )
-        evidence._history_user = actor
-        evidence.file.save(upload.name, upload, save=False)
-        evidence.save()
+    store_evidence(files, actor, update=update)
 
     was_done = current.status == Task.Status.DONE
     current.status = status

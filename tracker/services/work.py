@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import access
-from ..models import Activity, EvidenceFile, OrgUnit, Volunteer, WorkPlatform
+from ..models import Activity, OrgUnit, Volunteer, WorkPlatform
 from ..uploads import check_evidence_file
+from .evidence import store_evidence
 from .versions import lock_at_version as _lock_at_version
 
 Errors = dict[str, list[str]]
@@ -194,17 +195,6 @@ def platform_update(
 # --- The activity ledger -----------------------------------------------------------------------
 
 
-def _store_evidence(activity: Activity, files: Sequence[UploadedFile], actor: AbstractBaseUser) -> None:
-    for upload in files:
-        evidence = EvidenceFile(
-            activity=activity, original_name=upload.name, size=upload.size,
-            kind=check_evidence_file(upload), uploaded_by=actor,
-        )
-        evidence._history_user = actor
-        evidence.file.save(upload.name, upload, save=False)
-        evidence.save()
-
-
 def _activity_errors(actor: AbstractBaseUser, fields: ActivityFields, hidden_retirees: int,
                      files: Sequence[UploadedFile]) -> Errors:
     errors: Errors = {}
@@ -243,7 +233,7 @@ def activity_create(
     activity._history_user = actor
     activity.save()
     activity.retirees.set(fields.retirees)
-    _store_evidence(activity, files, actor)
+    store_evidence(files, actor, activity=activity)
     return activity
 
 
@@ -272,5 +262,5 @@ def activity_update(
     current._history_user = actor
     current.save()
     current.retirees.set([*fields.retirees, *hidden])
-    _store_evidence(current, files, actor)
+    store_evidence(files, actor, activity=current)
     return current
