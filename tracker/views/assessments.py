@@ -17,6 +17,8 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -37,6 +39,7 @@ from ..querysets import standard_items_for_page
 from ..services import assessments as service
 from ..services.standards import CENT, score_choices
 from ..services.tasks import StaleEditError
+from ..templatetags.scores import score
 
 Status = Assessment.Status
 FILED = (Status.SUBMITTED, Status.RESUBMITTED, Status.ACCEPTED)
@@ -124,10 +127,22 @@ def round_create(request: HttpRequest) -> HttpResponse:
 # --- The filing board -------------------------------------------------------------------------------
 
 
+class BoardScore:
+    """An entry's scores as the board needs them (the same names as AssessmentEntry's, for `Totals.add`)."""
+
+    __slots__ = ("pk", "item", "self_score", "review_score")
+
+    def __init__(self, pk: int, item: StandardItem, self_score: Decimal | None, review_score: Decimal | None):
+        self.pk, self.item, self.self_score, self.review_score = pk, item, self_score, review_score
+
+    final_score = AssessmentEntry.final_score
+    below_full = AssessmentEntry.below_full
+
+
 @dataclass
 class BoardCell:
     item: StandardItem
-    entry: AssessmentEntry | None = None
+    entry: BoardScore | None = None
     open_rectification: bool = False
 
     @property
@@ -135,6 +150,19 @@ class BoardCell:
         if self.entry is None or self.entry.final_score is None:
             return "empty"
         return "below" if self.entry.below_full else "scored"
+
+    def html(self, title: str, mark: str) -> str:
+        """The cell's <td>, built here rather than in the template: the board has 30 × 28 of them, and a template
+        loop spent most of the page's time on them. `title` is the item's escaped number and text; `mark` the
+        escaped open-rectification mark."""
+        text = ""
+        if self.entry is not None:
+            text = score(self.entry.self_score) or "·"
+            if self.entry.review_score is not None:
+                text += " / " + score(self.entry.review_score)
+            if self.open_rectification:
+                text += mark
+        return f'<td class="board-cell board-cell--{self.state}" title="{title}">{text}</td>'
 
 
 @dataclass
@@ -147,6 +175,8 @@ class BoardRow:
     last_reminder: FilingReminder | None
     behind: bool
     may_start: bool
+
+    cells_html: str = ""
 
     @property
     def status(self) -> str:
@@ -178,16 +208,21 @@ def round_board(request: HttpRequest, pk: int) -> HttpResponse:
         head.span += 1
         head.items.append(item)
     assessments = {a.unit_id: a for a in Assessment.objects.filter(round=assessment_round)}
-    entries: dict[tuple[int, int], AssessmentEntry] = {}
-    for entry in AssessmentEntry.objects.filter(assessment__round=assessment_round):
-        entry.item = by_id[entry.item_id]  # already loaded: no query per entry
-        entries[(entry.assessment_id, entry.item_id)] = entry
+    entries: dict[tuple[int, int], BoardScore] = {}
+    # Only what the cells and totals show, as plain values: 840 entries at one university, whose texts the board
+    # never prints (model instances cost more than the rest of the view).
+    for pk, assessment_id, item_id, self_score, review_score in AssessmentEntry.objects.filter(
+            assessment__round=assessment_round).values_list("id", "assessment_id", "item_id", "self_score",
+                                                            "review_score"):
+        entries[(assessment_id, item_id)] = BoardScore(pk, by_id[item_id], self_score, review_score)
     open_by_entry = set(access.rectifications_visible_to(user).filter(entry__assessment__round=assessment_round)
                         .exclude(status__in=Rectification.CLOSED).values_list("entry_id", flat=True))
     reminders = list(FilingReminder.objects.filter(round=assessment_round).select_related("unit", "sent_by"))
     last_reminder: dict[int, FilingReminder] = {}
     for reminder in reminders:  # newest first
         last_reminder.setdefault(reminder.unit_id, reminder)
+    titles = {item.pk: escape(f"{item.number}. {item.text}") for item in items}
+    mark = format_html(' <span class="rect-mark" title="{}">▲</span>', _("open rectification"))
     rows = []
     for unit in units:
         assessment = assessments.get(unit.pk)
@@ -201,6 +236,7 @@ def round_board(request: HttpRequest, pk: int) -> HttpResponse:
             unit, assessment, cells, totals, sum(cell.open_rectification for cell in cells),
             last_reminder.get(unit.pk), service.is_behind(assessment.status if assessment else None),
             assessment is None and access.can_start_assessment(user, assessment_round, unit),
+            mark_safe("".join(cell.html(titles[cell.item.pk], mark) for cell in cells)),  # escaped above
         ))
     context = {
         "round": assessment_round,

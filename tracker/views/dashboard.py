@@ -8,8 +8,9 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -60,6 +61,12 @@ def _institution(request: HttpRequest) -> Institution:
     if not access.can_see_dashboard(request.user):
         raise PermissionDenied
     chosen = request.GET.get("institution") or request.POST.get("institution")
+    profile = access.profile_of(request.user)
+    if not access.is_admin(request.user) and profile is not None and profile.institution is not None:
+        # One's own institution, loaded with the profile: no query of its own.
+        if chosen and str(chosen) != str(profile.institution_id):
+            raise Http404
+        return profile.institution
     if chosen:
         return get_object_or_404(institutions, pk=chosen if str(chosen).isdigit() else 0)
     institution = institutions.first()
@@ -75,13 +82,27 @@ def _as_of(request: HttpRequest) -> tuple[AsOfForm, dt.date | None]:
     return form, None
 
 
+def _body(dashboard: Dashboard) -> str:
+    """The page's figures, timelines, lists and tables: the same for everyone who sees this dashboard, so drawn once
+    per dashboard and kept with it. A kept dashboard (`build_dashboard`) is keyed by the data's version, the
+    language and the URL prefix, which is all this part depends on; a snapshot's dashboard is new each request."""
+    body = dashboard.__dict__.get("_rendered_body")
+    if body is None:
+        body = render_to_string("tracker/dashboard/_body.html", {
+            "dashboard": dashboard,
+            "timelines": [render_timeline(timeline, dashboard.as_of) for timeline in dashboard.timelines],
+            "list_limit": LIST_LIMIT,
+        })
+        dashboard.__dict__["_rendered_body"] = body
+    return body
+
+
 def _page(request: HttpRequest, dashboard: Dashboard, *, snapshot: ReportSnapshot | None = None,
           as_of_form: AsOfForm | None = None, status: int = 200) -> HttpResponse:
     user = request.user
     context = {
         "dashboard": dashboard,
-        "timelines": [render_timeline(timeline, dashboard.as_of) for timeline in dashboard.timelines],
-        "list_limit": LIST_LIMIT,
+        "body": _body(dashboard),
         "snapshot": snapshot,
         "as_of_form": as_of_form,
         "snapshot_form": (SnapshotForm(initial={"as_of": dashboard.as_of})

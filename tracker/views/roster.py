@@ -6,7 +6,7 @@ but phone numbers. The create and edit pages show their form on GET and save on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -65,8 +65,25 @@ def _import_institutions(user: access.User) -> QuerySet[Institution]:
 
 @dataclass
 class RosterRow:
+    """A roster line with its labels worked out here: the template then only prints (50 rows × 11 cells)."""
+
     volunteer: Volunteer
     phone_visible: bool
+    gender: str = ""
+    category: str = ""
+    layer: str = ""
+    specialities: list[str] = field(default_factory=list)
+    teams: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, volunteer: Volunteer, phone_visible: bool) -> RosterRow:
+        return cls(
+            volunteer, phone_visible,
+            gender=volunteer.get_gender_display(), category=volunteer.get_category_display(),
+            layer=volunteer.get_layer_display(),
+            specialities=[tag.name for tag in volunteer.specialities.all()],
+            teams=[membership.team.name for membership in volunteer.current_teams],
+        )
 
 
 def volunteer_list(request: HttpRequest) -> HttpResponse:
@@ -80,7 +97,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
         backbone=Count("pk", filter=Q(backbone=True)),
     )
     page = Paginator(volunteers_for_roster_page(volunteers), ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [RosterRow(volunteer, access.can_see_phone(user, volunteer)) for volunteer in page]
+    rows = [RosterRow.of(volunteer, access.can_see_phone(user, volunteer)) for volunteer in page]
     context = {
         "filters": filters,
         "page": page,
