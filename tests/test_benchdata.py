@@ -186,3 +186,60 @@ def test_dashboard_inside_a_transaction_is_never_kept():
     generate(SCALE, seed=7, today=TODAY)
     institution = Institution.objects.get(code="bench01")
     assert build_dashboard(institution) is not build_dashboard(institution)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dashboard_page_body_is_drawn_once_per_kept_dashboard(settings, client, monkeypatch):
+    """The page's figures, timelines and tables are drawn once for a kept dashboard and drawn again, with the new
+    figures, as soon as a record changes."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from tracker import dashboard, services
+    from tracker.views import dashboard as views
+
+    settings.DASHBOARD_CACHE_SECONDS = 30
+    dashboard.clear_kept()
+    generate(SCALE, seed=7)
+    institution = Institution.objects.get(code="bench01")
+    staff = get_user_model().objects.get(username="bench01_staff")
+    drawn = []
+    original = views.render_timeline
+    monkeypatch.setattr(views, "render_timeline", lambda *args: drawn.append(1) or original(*args))
+    client.force_login(staff)
+    url = reverse("tracker:dashboard")
+
+    first = client.get(url)
+    timelines = len(drawn)
+    assert timelines >= 1
+    second = client.get(url)
+    assert len(drawn) == timelines  # drawn once
+    def body(response):
+        return response.content.decode().split('<section class="figures"', 1)[1].split('id="freeze"', 1)[0]
+
+    assert body(second) == body(first) and 'id="timeline"' in body(first)
+    done = build_dashboard(institution).figure("tasks_done").value
+
+    task = Task.objects.filter(stage__phase__plan__institution=institution).exclude(status=Task.Status.DONE).first()
+    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date.today(),
+                             note="完成", status=Task.Status.DONE, progress=100)
+    third = client.get(url)
+    assert len(drawn) == 2 * timelines  # drawn again
+    figure = third.content.decode().split('id="figure-tasks_done"', 1)[1].split("</a>", 1)[0]
+    assert f">{done + 1}<" in figure.replace(" ", "")
+    dashboard.clear_kept()
+
+
+@pytest.mark.django_db
+def test_dashboard_of_another_institution_is_404_for_its_non_administrators(client):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    generate(SCALE, seed=7)
+    own = Institution.objects.get(code="bench01")
+    other = Institution.objects.create(name="另一所大学", code="other")
+    client.force_login(get_user_model().objects.get(username="bench01_staff"))
+    url = reverse("tracker:dashboard")
+    assert client.get(url, {"institution": own.pk}).status_code == 200
+    assert client.get(url, {"institution": other.pk}).status_code == 404
+    assert client.get(url, {"institution": "x"}).status_code == 404
