@@ -211,6 +211,9 @@ EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="youthwork@localhost")
 # The address users open the portal at (with any path prefix): links in e-mails sent outside a request.
 PORTAL_BASE_URL = (env.str("PORTAL_BASE_URL", default="") or "http://127.0.0.1:8000").rstrip("/")
+# Seconds each server process keeps a built dashboard for reuse while no record changes (tracker/dashboard.py);
+# 0 builds it on every request.
+DASHBOARD_CACHE_SECONDS = env.float("DASHBOARD_CACHE_SECONDS", default=30)
 
 # --- Security headers ---------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
