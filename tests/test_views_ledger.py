@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
@@ -303,6 +303,12 @@ def test_export_holds_the_filtered_entries_under_chinese_headers(world, staff):
         dt.date(2021, 10, 28), "机电工程学院", "骨干人员培训班", "青蓝工程平台", 2, 60, "86人参加。", 1)
     assert set(named.split("、")) == {"甲老师", "乙老师"}
     assert kind == str(Activity.Kind.TRAINING.label)
+    with translation.override("zh-hans"):
+        assert kind == str(Activity.Kind.TRAINING.label) and kind.isascii() is False
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "工作台账" and sheet.freeze_panes == "A2"
+    assert sheet["A2"].number_format == "yyyy-mm-dd" and sheet["A1"].font.bold
+    assert sheet.column_dimensions["D"].width == 36
 
 
 def test_secretarys_export_holds_only_her_colleges_entries_and_people(world, secretary):
