@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run serve setup test test-browser messages lint clean bench
+.PHONY: run serve setup test test-browser messages lint clean bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,19 @@ run: setup
 	@echo "see docs/deploy.md to deploy it. Open http://$(HOST)/ and sign in with an account above."
 	$(BIN)/python manage.py runserver $(HOST)
 
-## test: the whole suite (browser tests run where Chromium is installed; CI requires them)
-test: $(VENV)/.dev
+# The Nu HTML Checker for tests/test_html_valid.py: vnu.jar from the npm package vnu-jar, kept in .cache/vnu/ (its
+# postinstall script, which would download a Java runtime, is not run: the system's Java runs the jar).
+VNU_VERSION := 26.9.27
+VNU_STAMP := .cache/vnu/.vnu-jar-$(VNU_VERSION)
+
+$(VNU_STAMP):
+	rm -rf .cache/vnu
+	npm install --prefix .cache/vnu --no-save --no-audit --no-fund --ignore-scripts --loglevel=error vnu-jar@$(VNU_VERSION)
+	touch $@
+
+## test: the whole suite (browser tests run where Chromium is installed, the HTML check where Java and npm are;
+## CI requires both)
+test: $(VENV)/.dev $(if $(shell command -v npm),$(VNU_STAMP))
 	$(BIN)/python -m pytest
 
 ## test-browser: only the browser tests
@@ -46,8 +57,12 @@ test-browser: $(VENV)/.dev
 
 ## messages: refresh and compile the Chinese catalogue after changing strings
 messages: $(VENV)/.dev
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-location --ignore=.venv
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=tests
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
+
+## screenshots: every main page (tests/pages.py) on a fresh demo database, into docs/screenshots/ (Chromium needed)
+screenshots: $(VENV)/.dev
+	$(BIN)/python tools/screenshots.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
