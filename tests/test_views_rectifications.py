@@ -283,6 +283,16 @@ def test_verified_is_offered_only_to_staff(world, secretary, staff):
         ["verified", "in_progress", "done"]  # the next steps, then "keep" the current status
 
 
+def test_a_step_back_is_never_preselected(world, secretary, staff):
+    """A secretary adding a note to an entry she marked done must not reopen it by leaving the select alone."""
+    entry = entry_of(world.college, status=Status.DONE)
+    assert client_for(secretary).get(entry.get_absolute_url()).context["advance_form"]["status"].value() == "done"
+    assert client_for(staff).get(entry.get_absolute_url()).context["advance_form"]["status"].value() == "verified"
+    started = entry_of(world.college, status=Status.OPEN)
+    assert client_for(secretary).get(started.get_absolute_url()).context["advance_form"]["status"].value() == \
+        "in_progress"
+
+
 def test_staff_cannot_verify_without_evidence(world, staff):
     entry = entry_of(world.college, status=Status.DONE)
     response = advance(client_for(staff), entry, "verified", note="验收")

@@ -101,8 +101,12 @@ class RectificationAdvanceForm(forms.Form):
     files = MultipleFileField(label=_("Evidence files"), required=False)
 
     def __init__(self, *args, rectification: Rectification, steps: tuple[str, ...], **kwargs) -> None:
+        # Preselect the next step forward, never a step back: a unit adding a note to an entry it marked done must
+        # not reopen it by leaving the select as it was.
+        order = list(RStatus.values)
+        forward = [step for step in steps if order.index(step) > order.index(rectification.status)]
         kwargs.setdefault("initial", {"version": rectification.version,
-                                      "status": steps[0] if steps else rectification.status})
+                                      "status": forward[0] if forward else rectification.status})
         super().__init__(*args, **kwargs)
         keep = (rectification.status, _("Keep “%(status)s”: add a note or evidence only")
                 % {"status": rectification.get_status_display()})
