@@ -12,7 +12,11 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-gpu", "--no-first-run", "--disable-quic"]
+                 "--disable-gpu", "--no-first-run", "--disable-quic",
+                 "--lang=zh-CN"]
+# The browser's own words (date boxes, file pickers) in Chinese, as users see them: Debian's chromium-l10n holds
+# them, and Chromium on Linux picks its language from these variables.
+CHROMIUM_ENV = {"LANGUAGE": "zh_CN:zh", "LANG": "zh_CN.UTF-8"}
 
 
 def chromium_path() -> str | None:
@@ -32,7 +36,8 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        instance = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True,
+                                              env={**os.environ, **CHROMIUM_ENV})
         yield instance
         instance.close()
 
