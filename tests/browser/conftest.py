@@ -16,7 +16,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
                  "--lang=zh-CN"]
 # The browser's own words (date boxes, file pickers) in Chinese, as users see them: Debian's chromium-l10n holds
 # them, and Chromium on Linux picks its language from these variables.
-CHROMIUM_ENV = {"LANGUAGE": "zh_CN:zh", "LANG": "zh_CN.UTF-8"}
+CHROMIUM_ENV = {"LANGUAGE": "zh_CN:zh", "LANG": "C.UTF-8"}
 
 
 def chromium_path() -> str | None:
