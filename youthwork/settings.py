@@ -88,7 +88,7 @@ TEMPLATES = [
     },
 ]
 
-# <select> drawn in Python: the same HTML as Django's widget templates, several times faster (tracker/forms/renderer.py).
+# <select> drawn in Python: the same HTML as Django's widget templates, faster (tracker/forms/renderer.py).
 FORM_RENDERER = "tracker.forms.renderer.PortalFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------

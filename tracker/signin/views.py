@@ -8,6 +8,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessLog
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tracker.access import is_admin
+from tracker.demo import DEMO_PASSWORD
 
 from . import otp
 from .cas import cas_logout_url, signed_in_through_cas
@@ -29,6 +31,17 @@ def lockout_minutes() -> int:
     return int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
 
 
+DEMO_SIGN_INS = ("leader", "staff", "secretary")
+
+
+def demo_password_shown() -> str | None:
+    """The demo accounts' password, for the sign-in page to name, in the development profile (DEBUG) once the demo
+    data is loaded (`make run`), so a newcomer signs in without reading further; never in production."""
+    if not settings.DEBUG or not get_user_model().objects.filter(username__in=DEMO_SIGN_INS).exists():
+        return None
+    return DEMO_PASSWORD
+
+
 class SignInView(auth_views.LoginView):
     """Django's sign-in form, which passes the request to authenticate() as django-axes needs, plus the lockout
     rule in plain words, the attempts left after a failure, and the CAS button when single sign-on is on."""
@@ -38,7 +51,7 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         context.update(cas_enabled=settings.CAS_ENABLED, failure_limit=settings.AXES_FAILURE_LIMIT,
-                       lockout_minutes=lockout_minutes())
+                       lockout_minutes=lockout_minutes(), demo_password=demo_password_shown())
         return context
 
     def form_invalid(self, form) -> HttpResponse:

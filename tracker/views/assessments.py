@@ -245,6 +245,7 @@ def round_board(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "reminders": reminders,
         "behind": sum(row.behind for row in rows),
+        "filed": sum(not row.behind for row in rows),
         "can_manage": access.can_manage_rounds(user, assessment_round.institution_id),
     }
     return render(request, "tracker/assessments/round_board.html", context)

@@ -46,7 +46,8 @@ class AsOfForm(forms.Form):
 class SnapshotForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name of the snapshot"), max_length=100,
                            help_text=gettext_lazy("For example “2021年度工作汇报数据”."))
-    as_of = forms.DateField(widget=forms.HiddenInput, required=False)
+    # Its own id: the dashboard shows this form beside AsOfForm, whose visible as_of field has id_as_of.
+    as_of = forms.DateField(widget=forms.HiddenInput(attrs={"id": "id_snapshot_as_of"}), required=False)
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
