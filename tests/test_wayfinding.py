@@ -158,3 +158,21 @@ def test_a_newcomer_on_the_demo_is_told_how_to_sign_in_but_never_in_production(w
     assert hint and "leader" in hint.group(1) and DEMO_PASSWORD in hint.group(1) and "密码" in hint.group(1)
     settings.DEBUG = False
     assert DEMO_PASSWORD not in client_for(None).get(reverse("login")).content.decode()
+
+
+def test_two_sentences_of_an_empty_state_have_no_space_between_them_in_chinese(world, staff):
+    """“尚未填报任何进展。请使用……”: Chinese puts no space after a full stop; English keeps its own."""
+    from django.conf import settings
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    url = reverse("tracker:task-detail", args=[world.school_task.pk])
+    client = client_for(staff)
+    html = client.get(url).content.decode()
+    with translation.override("zh-hans"):
+        first = gettext("No progress has been reported yet.")
+        second = gettext("Use the form above to report the first step.")
+    assert first + second in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url).content.decode()
+    assert "No progress has been reported yet. Use the form above" in english

@@ -83,7 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tracker.context_processors.portal",
             ],
-            "builtins": ["tracker.templatetags.scores"],  # |score on every page that shows points
+            "builtins": ["tracker.templatetags.scores", "tracker.templatetags.sentences"],  # |score, {% sp %}
         },
     },
 ]
