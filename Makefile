@@ -41,10 +41,13 @@ run: setup
 VNU_VERSION := 26.9.27
 VNU_STAMP := .cache/vnu/.vnu-jar-$(VNU_VERSION)
 
+# Without the npm registry (a campus intranet) the fetch fails, the stamp is not written and the check is skipped;
+# CI's REQUIRE_VNU=1 turns that skip into a failure.
 $(VNU_STAMP):
 	rm -rf .cache/vnu
-	npm install --prefix .cache/vnu --no-save --no-audit --no-fund --ignore-scripts --loglevel=error vnu-jar@$(VNU_VERSION)
-	touch $@
+	if npm install --prefix .cache/vnu --no-save --no-audit --no-fund --ignore-scripts --loglevel=error \
+	    vnu-jar@$(VNU_VERSION); then touch $@; \
+	else echo "vnu.jar could not be fetched: the HTML validity check will be skipped"; fi
 
 ## test: the whole suite (browser tests run where Chromium is installed, the HTML check where Java and npm are;
 ## CI requires both)

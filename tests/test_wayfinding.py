@@ -176,3 +176,21 @@ def test_two_sentences_of_an_empty_state_have_no_space_between_them_in_chinese(w
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(url).content.decode()
     assert "No progress has been reported yet. Use the form above" in english
+
+
+def test_a_form_sent_from_an_expired_page_is_refused_in_plain_chinese(world, staff):
+    """Django's own CSRF page is English and technical; the portal's says what happened and what to do."""
+    from django.test import Client
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    response = client.post(reverse("tracker:task-update-create", args=[world.school_task.pk]), {"note": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    with translation.override("zh-hans"):
+        assert gettext("This page has expired") in html
+        assert gettext("Back to the home page") in html
+    assert "CSRF" not in html and "Forbidden" not in html and 'lang="zh-hans"' in html
+    assert world.school_task.updates.count() == 0
