@@ -6,6 +6,7 @@ import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 
+from tracker.forms import renderer
 from tracker.forms.renderer import PortalFormRenderer
 
 
@@ -39,3 +40,33 @@ def test_other_widgets_are_left_to_the_templates():
     radio = forms.RadioSelect(choices=[("a", "甲")]).render("r", "a", renderer=PortalFormRenderer())
     assert 'type="radio"' in radio and "<select" not in radio
     assert "<select" in str(form["plain"])
+
+
+def test_labels_that_are_not_text_are_left_to_djangos_localisation(settings):
+    import datetime as dt
+
+    settings.USE_THOUSAND_SEPARATOR = True
+    field = forms.ChoiceField(choices=[(1, dt.date(2024, 5, 1)), (2, 12345)])
+
+    class Dates(forms.Form):
+        day = field
+
+    assert str(Dates(renderer=PortalFormRenderer())["day"]) == str(Dates(renderer=DjangoTemplates())["day"])
+
+
+def test_a_plain_select_takes_the_fast_path_and_a_radio_does_not(monkeypatch):
+    drawn = []
+    original = renderer.render_select
+
+    def counting(widget):
+        drawn.append(widget["name"])
+        return original(widget)
+
+    monkeypatch.setattr(renderer, "render_select", counting)
+    form = Everything({"plain": "b", "grouped": "2", "many": ["1"], "number": "1"}, renderer=PortalFormRenderer())
+    assert '<option value="b" selected>' in str(form["plain"])
+    assert drawn == ["plain"]
+    assert 'type="radio"' in forms.RadioSelect(choices=[("a", "甲")]).render("r", "a", renderer=PortalFormRenderer())
+    assert drawn == ["plain"]
+    assert '<option value="1" selected>' in str(form["many"])
+    assert drawn == ["plain", "many"]

@@ -8,6 +8,7 @@ text area). Files are the exception browsers impose: a file has to be chosen aga
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -30,24 +31,27 @@ TEXT_INPUTS = {"text", "date", "number", "email", "tel", "search", "url", "hidde
 
 
 class _PostForms(HTMLParser):
-    """The values shown in the page's POST forms, by field name (a list: a name may hold several values)."""
+    """The values shown in each of the page's POST forms, by field name (a list: a name may hold several values),
+    with the form's action."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.values: dict[str, list[str]] = {}
-        self._in_post_form = False
+        self.forms: list[tuple[str, dict[str, list[str]]]] = []
+        self._values: dict[str, list[str]] | None = None  # the POST form being read
         self._textarea: str | None = None
         self._select: str | None = None
 
     def _add(self, name: str | None, value: str) -> None:
         if name:
-            self.values.setdefault(name, []).append(value)
+            self._values.setdefault(name, []).append(value)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {key: value or "" for key, value in attrs}
         if tag == "form":
-            self._in_post_form = a.get("method", "").lower() == "post"
-        if not self._in_post_form:
+            self._values = {} if a.get("method", "").lower() == "post" else None
+            if self._values is not None:
+                self.forms.append((a.get("action", ""), self._values))
+        if self._values is None:
             return
         if tag == "input":
             kind = a.get("type", "").lower()
@@ -65,29 +69,34 @@ class _PostForms(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
-            self._in_post_form = False
+            self._values = None
         elif tag == "textarea":
             self._textarea = None
         elif tag == "select":
             self._select = None
 
     def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self.values[self._textarea][-1] += data
+        if self._textarea and self._values is not None:
+            self._values[self._textarea][-1] += data
 
 
-def shown_values(html: str) -> dict[str, list[str]]:
+def shown_values(html: str, posted_to: str) -> dict[str, list[str]]:
+    """The values shown in the one POST form that sends to `posted_to` (a form without an action sends to the page's
+    own address, which for a form sent back with errors is `posted_to`); the page's other forms (sign out,
+    language, another action) are left out, so a value they happen to show does not count."""
     parser = _PostForms()
     parser.feed(html)
-    return {name: [value.removeprefix("\n") for value in values] for name, values in parser.values.items()}
+    forms = [values for action, values in parser.forms if (urlsplit(action).path or posted_to) == posted_to]
+    assert len(forms) == 1, f"{len(forms)} POST forms send to {posted_to}: {[action for action, _ in parser.forms]}"
+    return {name: [value.removeprefix("\n") for value in values] for name, values in forms[0].items()}
 
 
 def assert_kept(response, sent: dict, wrong: str) -> None:
-    """The form came back with an error on `wrong` and every other value sent shown again."""
+    """The form came back with an error on `wrong` and every other value sent shown again in that form."""
     assert response.status_code == 400, response.status_code
     html = response.content.decode()
     assert "未保存" in html or 'class="error"' in html or "form-errors" in html
-    shown = shown_values(html)
+    shown = shown_values(html, response.request["PATH_INFO"])
     for name, value in sent.items():
         if name in (wrong, "version") or hasattr(value, "read"):
             continue
@@ -95,14 +104,19 @@ def assert_kept(response, sent: dict, wrong: str) -> None:
             assert str(one) in shown.get(name, []), f"{name}={one!r} not shown again; the form shows {shown.get(name)}"
 
 
-def test_the_check_reads_inputs_text_areas_choices_and_check_boxes():
+def test_the_check_reads_inputs_text_areas_choices_and_check_boxes_of_the_form_sent_only():
     html = """<form method="get"><input name="q" value="筛选"></form>
+    <form method="post" action="/logout/"><input type="hidden" name="title" value="退出"></form>
     <form method="post"><input type="hidden" name="version" value="3"><input name="title" value="讲座">
     <textarea name="note">\n第一行</textarea><select name="unit"><option value="1">甲</option>
     <option value="2" selected>乙</option></select><input type="checkbox" name="eligible" checked>
-    <input type="checkbox" name="backbone"><input type="file" name="files"></form>"""
-    assert shown_values(html) == {"version": ["3"], "title": ["讲座"], "note": ["第一行"], "unit": ["2"],
-                                  "eligible": ["on"]}
+    <input type="checkbox" name="backbone"><input type="file" name="files"></form>
+    <form method="post" action="/other/?next=/"><textarea name="note">别的表单</textarea>
+    <select name="unit"><option value="1" selected>甲</option></select></form>"""
+    assert shown_values(html, "/entries/new/") == {"version": ["3"], "title": ["讲座"], "note": ["第一行"],
+                                                   "unit": ["2"], "eligible": ["on"]}
+    with pytest.raises(AssertionError, match="2 POST forms"):
+        shown_values(html + '<form method="post" action="/entries/new/"></form>', "/entries/new/")
 
 
 def test_task_update_keeps_the_note_status_and_date_when_the_progress_is_wrong(world, staff):
@@ -188,4 +202,4 @@ def test_review_opinion_too_long_comes_back_whole(world, reviewer):
     text = "校级品牌项目特色不够鲜明。" * 400  # 5,200 characters: over the 5,000 allowed
     response = client_for(reviewer).post(reverse("tracker:review-opinion-create", args=[review.pk]), {"text": text})
     assert response.status_code == 400
-    assert shown_values(response.content.decode())["text"] == [text]
+    assert shown_values(response.content.decode(), response.request["PATH_INFO"])["text"] == [text]

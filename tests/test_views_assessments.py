@@ -284,6 +284,18 @@ def test_board_shows_each_unit_with_status_totals_cells_and_open_rectifications(
         assert group in html
 
 
+def test_board_cells_show_an_items_text_escaped_in_their_title(world, staff):
+    # The cells are built in Python (BoardCell.html), outside the template's autoescaping.
+    assessment_round = college_round(world)
+    StandardItem.objects.filter(group__standard=assessment_round.standard, number="1").update(text='<b>"x"& 制度')
+    response = client_for(staff).get(reverse("tracker:round-board", args=[assessment_round.pk]))
+    assert response.status_code == 200
+    html = html_of(response)
+    row = row_of(html, f'id="unit-{world.college.pk}"')
+    assert '<td class="board-cell board-cell--empty" title="1. &lt;b&gt;&quot;x&quot;&amp; 制度">' in row
+    assert '<b>"x"' not in html
+
+
 def test_board_is_refused_to_secretaries_and_liaisons_and_hidden_from_other_institutions(
         world, secretary, liaison, other_staff, leader):
     url = college_round(world).get_absolute_url()

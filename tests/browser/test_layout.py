@@ -7,8 +7,11 @@ button and print without menu, forms or buttons."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from tracker.demo import DEMO_PASSWORD
 
@@ -52,12 +55,20 @@ MEASURE = """() => {
 }"""
 
 
+def _open(tab, url: str) -> None:
+    """Go to `url` and fail unless the page (after any redirect) came with 200: an error page is not measured."""
+    response = tab.goto(url)
+    assert response is not None and response.status == 200, (url, response and response.status, tab.url)
+
+
 def _sign_in(page, base_url: str, username: str) -> None:
-    page.goto(base_url + "/")
+    """Sign in through the sign-in page; fails unless the portal's menu shows on a page other than the sign-in page."""
+    _open(page, base_url + "/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
+    page.locator(".site-nav").wait_for()
+    assert not urlsplit(page.url).path.startswith(reverse("login")), (username, page.url)
 
 
 def _prints(tab, slug: str) -> None:
@@ -103,14 +114,14 @@ def test_every_main_page_fits_a_phone_and_reads_large(browser, live_server, arti
         if username:
             _sign_in(tab, live_server.url, username)
         for main_page in (page for page in pages if page.username == username):
-            tab.goto(live_server.url + main_page.path)
+            _open(tab, live_server.url + main_page.path)
             found = _check(tab.evaluate(MEASURE), f"{main_page.slug} (390 px)")
             if found:
                 tab.screenshot(path=artifacts / f"layout-{main_page.slug}-phone.png", full_page=True)
             problems += found
             seen += 1
         if username == "staff":  # the longest menu: every link on the phone's screen and big enough to tap
-            tab.goto(live_server.url + "/")
+            _open(tab, live_server.url + "/")
             links = tab.locator(".site-nav a")
             assert links.count() >= 10
             for index in range(links.count()):
@@ -120,7 +131,7 @@ def test_every_main_page_fits_a_phone_and_reads_large(browser, live_server, arti
                 assert box["height"] >= 24, (name, box)
             tab.set_viewport_size(DESKTOP)
             for main_page in (page for page in pages if page.slug in ("plan", "round-board")):
-                tab.goto(live_server.url + main_page.path)
+                _open(tab, live_server.url + main_page.path)
                 problems += _check(tab.evaluate(MEASURE), f"{main_page.slug} (1366 px)")
                 _prints(tab, main_page.slug)
         context.close()
