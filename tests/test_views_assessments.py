@@ -525,6 +525,7 @@ def test_workflow_draft_submitted_returned_resubmitted_accepted(world, secretary
     row = html[html.index(f'id="entry-{entries["2"].pk}"'):]
     assert "is-to-fix" in row[:200] and "制度汇编请附目录" in row
     assert "请补充第2项佐证" in html  # the comment in the log
+    assert "给填报单位的意见：请补充第2项佐证" in html  # and at the top, with a Chinese colon
     assert html.count("is-to-fix") == 1
     assert sec.post(item_url(entries["2"]), {**self_data(entries["2"], "10.00"),
                                             "files": pdf_upload("制度汇编目录.pdf")}).status_code == 302
