@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -28,16 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.browser import chromium  # noqa: E402  (after the path to the project is set)
+
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 PHONE_PAGES = ["home-secretary", "dashboard", "plan"]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--lang=zh-CN"]
-# The browser's own parts (the date box's 年/月/日) in Chinese, as on the users' computers: headless Chromium takes
-# them from LANGUAGE (Debian's chromium-l10n), not from --lang; as in tests/browser/conftest.py.
-CHROMIUM_ENV = {"LANGUAGE": "zh_CN:zh", "LANG": "C.UTF-8"}
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -60,9 +54,9 @@ def _wait_for(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
 
 
 def _chromium() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        raise SystemExit("Debian's Chromium is needed: apt-get install chromium fonts-wqy-microhei")
+    path = chromium.chromium_path()
+    if path is None:
+        raise SystemExit("Debian's Chromium is needed: apt-get install chromium chromium-l10n fonts-wqy-microhei")
     return path
 
 
@@ -87,13 +81,10 @@ def _demo_database(folder: Path) -> None:
 def _sign_in(page, base_url: str, username: str) -> None:
     from tracker.demo import DEMO_PASSWORD
 
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_load_state()
-    if "/accounts/login/" in page.url:
-        raise SystemExit(f"could not sign in as {username}")
+    try:
+        chromium.sign_in(page, base_url, username, DEMO_PASSWORD)
+    except Exception as error:  # Playwright's timeout: the menu never showed
+        raise SystemExit(f"could not sign in as {username}") from error
 
 
 def _shoot(page, url: str, path: Path, *, full_page: bool = True) -> None:
@@ -124,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"pages also shot at phone size ('all' for every page; default: {' '.join(PHONE_PAGES)})")
     args = parser.parse_args(argv)
 
-    chromium = _chromium()
+    chromium_binary = _chromium()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="youthwork-shots-") as temp:
         started = time.monotonic()
@@ -147,8 +138,7 @@ def main(argv: list[str] | None = None) -> None:
             from playwright.sync_api import sync_playwright
 
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True,
-                                                     env={**os.environ, **CHROMIUM_ENV})
+                browser = chromium.launch(playwright, chromium_binary, "--hide-scrollbars")
                 for username in dict.fromkeys(page.username for page in pages):
                     context = browser.new_context(viewport=DESKTOP, locale="zh-CN", device_scale_factor=1)
                     context.set_default_timeout(30_000)

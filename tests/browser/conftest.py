@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from .chromium import chromium_path, launch
+
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-gpu", "--no-first-run", "--disable-quic",
-                 "--lang=zh-CN"]
-# The browser's own words (date boxes, file pickers) in Chinese, as users see them: Debian's chromium-l10n holds
-# them, and Chromium on Linux picks its language from these variables.
-CHROMIUM_ENV = {"LANGUAGE": "zh_CN:zh", "LANG": "C.UTF-8"}
-
-
-def chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-    )
-
 
 @pytest.fixture(scope="session")
 def browser():
@@ -36,8 +23,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True,
-                                              env={**os.environ, **CHROMIUM_ENV})
+        instance = launch(playwright, path)
         yield instance
         instance.close()
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
+from . import chromium
+
 
 def zh(text: str, context: str | None = None) -> str:
     """The Simplified Chinese the page shows for an English msgid, so a changed translation does not break a test."""
@@ -20,12 +22,7 @@ def zh(text: str, context: str | None = None) -> str:
 
 def sign_in(page, username: str, password: str) -> None:
     """Sign out whoever was signed in, then sign in from the sign-in page as a person would."""
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_selector(".site-nav")
+    chromium.sign_in(page, page.base_url, username, password)
 
 
 def nav(page, msgid: str) -> None:

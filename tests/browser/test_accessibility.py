@@ -19,6 +19,7 @@ from tracker.demo import DEMO_PASSWORD
 from tracker.models import Task, TaskUpdate
 
 from ..pages import main_pages
+from . import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,12 +37,7 @@ def zh(text: str) -> str:
 
 
 def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + reverse("login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_selector(".site-nav")
+    chromium.sign_in(page, page.base_url, username, password)
 
 
 def axe_problems(page, slug: str) -> list[str]:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from tracker.demo import DEMO_PASSWORD
 
 from ..pages import main_pages
+from . import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,11 +64,8 @@ def _open(tab, url: str) -> None:
 
 def _sign_in(page, base_url: str, username: str) -> None:
     """Sign in through the sign-in page; fails unless the portal's menu shows on a page other than the sign-in page."""
-    _open(page, base_url + "/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.locator(".site-nav").wait_for()
+    _open(page, base_url + "/")  # the sign-in page answers
+    chromium.sign_in(page, base_url, username, DEMO_PASSWORD)
     assert not urlsplit(page.url).path.startswith(reverse("login")), (username, page.url)
 
 
