@@ -74,6 +74,11 @@ def institutions_visible_to(user: User) -> QuerySet[Institution]:
     return Institution.objects.filter(pk=profile.institution_id)
 
 
+def users_below_admin_in(institutions: QuerySet[Institution]) -> Q:
+    """The accounts of these institutions that someone below the administrator may pick: never an administrator."""
+    return Q(profile__institution__in=institutions) & ~Q(profile__role=Role.ADMIN) & Q(is_superuser=False)
+
+
 def plans_visible_to(user: User) -> QuerySet[Plan]:
     """Every signed-in role reads the whole plan of its own institution."""
     return Plan.objects.filter(institution__in=institutions_visible_to(user))

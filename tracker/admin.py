@@ -1,8 +1,25 @@
-"""Admin for every model, usable by committee staff: each sees only their own institution's records."""
+"""Admin for every model, scoped so that committee staff see and change only their own institution's records.
+
+Who uses it. Administrators keep the whole site. Committee staff use it, scoped, for what the portal has no page for
+yet (units, the plan's phases and tasks, quotas): once the portal's own set-up pages exist (the issue "Any
+university sets up its own plan, units and people in the portal"), staff lose the admin site and it becomes the
+administrators' alone.
+
+The rules every admin page keeps, whatever the model (`ScopedAdmin`, tested in tests/test_admin_security.py):
+- an object outside the user's institution is a 404 on every URL: change, delete, history, and a history version;
+- ids that are not ids (too long for the database, not digits) are a 404, never a 500;
+- a history page and a history version are read-only for everyone: a POST to a version is refused (403);
+- every drop-down offers only the user's institution's records, and a save that would leave the object outside
+  the user's institution is refused and rolled back (the admin's change view runs in one transaction);
+- no one below an administrator gives or edits the administrator role, or sees an administrator's profile.
+"""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access, services
@@ -49,11 +66,22 @@ INSTITUTION_PATHS = {
     NeedItem: "unit__institution",
     Quota: "institution",
 }
+# The largest id the database can hold (a signed 64-bit integer): a longer one is a 404, not an OverflowError.
+MAX_ID = 2**63 - 1
+
+
+def is_id(value: str) -> bool:
+    """Whether an id from a URL can be an id of ours at all."""
+    return value.isdigit() and int(value) <= MAX_ID
 
 
 def scoped_choices(request: HttpRequest, model: type, queryset: QuerySet) -> QuerySet:
     """Limit a drop-down to the records of the user's institution (zones and the province stay selectable)."""
-    if access.is_admin(request.user) or model not in INSTITUTION_PATHS:
+    if access.is_admin(request.user):
+        return queryset
+    if model is get_user_model():
+        return queryset.filter(access.users_below_admin_in(access.institutions_visible_to(request.user)))
+    if model not in INSTITUTION_PATHS:
         return queryset
     visible = access.institutions_visible_to(request.user)
     condition = Q(**{f"{INSTITUTION_PATHS[model]}__in": visible})
@@ -78,7 +106,7 @@ class ScopedChoicesMixin:
         return field
 
 
-class InstitutionScopedAdmin(ScopedChoicesMixin, SimpleHistoryAdmin):
+class ScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     """Limits the change list, every object page and every drop-down to the user's institution.
 
     A model with a `version` field gets it raised on every admin save, so that edit forms loaded
@@ -87,20 +115,64 @@ class InstitutionScopedAdmin(ScopedChoicesMixin, SimpleHistoryAdmin):
 
     institution_path: str = "institution"
 
-    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        if change and hasattr(obj, "version"):
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
         if access.is_admin(request.user):
             return queryset
         return queryset.filter(**{f"{self.institution_path}__in": access.institutions_visible_to(request.user)})
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        """The object within the user's scope, or None (Django answers 404 or sends back to the list)."""
+        if from_field is None and not is_id(str(object_id)):
+            return None
+        return super().get_object(request, object_id, from_field)
 
-class ReadOnlyLogAdmin(InstitutionScopedAdmin):
-    """The progress log and its evidence are written only through the task page, and never rewritten."""
+    def in_scope(self, request: HttpRequest, obj) -> bool:
+        """Whether the saved object is still one the user may see (administrators see everything)."""
+        return access.is_admin(request.user) or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if change and hasattr(obj, "version"):
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+        if not self.in_scope(request, obj):
+            raise PermissionDenied  # rolled back with the admin's transaction
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if not self.in_scope(request, form.instance):
+            raise PermissionDenied
+
+
+class HistoryScopedAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    """A scoped admin for a model that keeps history (django-simple-history): the history pages are scoped like
+    every other page, and a history version is shown, never saved."""
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied  # a version is never saved back: it would bypass the services and the log
+        if not is_id(str(version_id)) or self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+        request.tracker_history_version = True
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        if getattr(request, "tracker_history_version", False):
+            return [field.name for field in self.model._meta.fields]
+        return super().get_readonly_fields(request, obj)
+
+
+# The name the admin classes below have always used for the common case.
+InstitutionScopedAdmin = HistoryScopedAdmin
+
+
+class ReadOnlyMixin:
+    """The progress log and its evidence are written only through the portal's pages, and never rewritten."""
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -112,13 +184,19 @@ class ReadOnlyLogAdmin(InstitutionScopedAdmin):
         return False
 
 
+class ReadOnlyLogAdmin(ReadOnlyMixin, HistoryScopedAdmin):
+    """A read-only record that keeps history."""
+
+
+class ReadOnlyRecordAdmin(ReadOnlyMixin, ScopedAdmin):
+    """A read-only record that keeps no history (its admin history page is Django's own log of admin actions)."""
+
+
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(ScopedAdmin):
+    institution_path = "pk"
     list_display = ["name", "short_name", "code"]
     search_fields = ["name", "short_name", "code"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return access.institutions_visible_to(request.user)
 
 
 @admin.register(OrgUnit)
@@ -223,13 +301,32 @@ class ProfileAdmin(InstitutionScopedAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     list_select_related = ["user", "institution", "unit"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if access.is_admin(request.user):
+            return queryset
+        return queryset.exclude(role=Profile.Role.ADMIN).exclude(user__is_superuser=True)
+
+    def formfield_for_choice_field(self, db_field, request: HttpRequest, **kwargs):
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if db_field.name == "role" and not access.is_admin(request.user):
+            field.choices = [choice for choice in field.choices if choice[0] != Profile.Role.ADMIN]
+        return field
+
     def save_model(self, request: HttpRequest, obj: Profile, form, change: bool) -> None:
+        if obj.role == Profile.Role.ADMIN and not access.is_admin(request.user):
+            raise PermissionDenied  # the form offers no such choice; this holds even if a form ever does
         # The service also sets the admin flag and group that go with the role.
-        services.profile_assign_role(user=obj.user, role=obj.role, institution=obj.institution, unit=obj.unit)
+        profile = services.profile_assign_role(
+            user=obj.user, role=obj.role, institution=obj.institution, unit=obj.unit,
+        )
+        obj.pk = profile.pk
+        if not self.in_scope(request, profile):
+            raise PermissionDenied
 
 
 @admin.register(Speciality)
-class SpecialityAdmin(InstitutionScopedAdmin):
+class SpecialityAdmin(ScopedAdmin):
     list_display = ["name", "institution"]
     search_fields = ["name"]
 
@@ -317,7 +414,7 @@ class QuotaEntryAdmin(ReadOnlyLogAdmin):
 
 
 @admin.register(RosterImport)
-class RosterImportAdmin(ReadOnlyLogAdmin):
+class RosterImportAdmin(ReadOnlyRecordAdmin):
     list_display = ["file_name", "institution", "unit", "created_by", "created_at", "applied_at"]
 
 
@@ -451,13 +548,13 @@ class AssessmentEntryAdmin(ReadOnlyLogAdmin):
 
 
 @admin.register(AssessmentTransition)
-class AssessmentTransitionAdmin(ReadOnlyLogAdmin):
+class AssessmentTransitionAdmin(ReadOnlyRecordAdmin):
     institution_path = "assessment__round__institution"
     list_display = ["assessment", "from_status", "to_status", "actor", "at"]
 
 
 @admin.register(FilingReminder)
-class FilingReminderAdmin(ReadOnlyLogAdmin):
+class FilingReminderAdmin(ReadOnlyRecordAdmin):
     institution_path = "round__institution"
     list_display = ["round", "unit", "status_then", "sent_by", "sent_at"]
 

@@ -242,7 +242,7 @@ class TaskParty(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        return str(self.label)  # a by-kind party's label is a lazy translation; __str__ must return a str
 
     def clean(self) -> None:
         if self.unit_id is None:
