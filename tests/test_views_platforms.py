@@ -327,3 +327,22 @@ def test_edit_without_the_loaded_version_is_refused(world, staff):
     assert response.status_code == 400
     assert _("The page was incomplete: open it again from the list and retry.") in html_of(response)
     assert WorkPlatform.objects.get().name == "原名称"
+
+
+def test_a_platform_co_leader_of_another_college_is_not_named_to_a_secretary(world, secretary, staff, leader):
+    """Access rule (access.may_name_volunteer): a platform's volunteer co-leader is named only to those who may
+    see that volunteer on the roster; a secretary of another college reads only that the co-leader is someone of
+    another unit, as every other page counts other colleges' people instead of naming them."""
+    other_leader = VolunteerFactory(institution=world.institution, unit=world.other_college, name="赵其他")
+    own_leader = VolunteerFactory(institution=world.institution, unit=world.college, name="钱本院")
+    theirs = WorkPlatformFactory(owner=world.other_college, name="化工成长平台", volunteer_leader=other_leader)
+    ours = WorkPlatformFactory(owner=world.college, name="机电成长平台", volunteer_leader=own_leader)
+    secretary_client = client_for(secretary)
+    listing = html_of(secretary_client.get(reverse("tracker:platform-list")))
+    detail = html_of(secretary_client.get(reverse("tracker:platform-detail", args=[theirs.pk])))
+    for page in (listing, detail):
+        assert "赵其他" not in page and _("A volunteer of another unit") in page
+    assert "钱本院" in listing
+    assert "钱本院" in html_of(secretary_client.get(reverse("tracker:platform-detail", args=[ours.pk])))
+    for reader in (staff, leader):
+        assert "赵其他" in html_of(client_for(reader).get(reverse("tracker:platform-detail", args=[theirs.pk])))

@@ -213,6 +213,14 @@ def volunteers_visible_to(user: User) -> QuerySet[Volunteer]:
     return _own_unit_only(user, Volunteer.objects.filter(institution__in=institutions_visible_to(user)))
 
 
+def may_name_volunteer(user: User, volunteer: Volunteer) -> bool:
+    """Whether a page may name this volunteer to the user: the same rule as the roster (a secretary or liaison
+    names only her own unit's people; others of the institution are counted, never named, also when they
+    co-lead a platform). Uses the volunteer's unit id only: no query."""
+    bound = _bound_unit_id(user)
+    return bound is None or volunteer.unit_id == bound
+
+
 def get_volunteer_for_user(user: User, pk: int) -> Volunteer:
     return get_object_or_404(volunteers_visible_to(user).select_related("unit", "institution"), pk=pk)
 

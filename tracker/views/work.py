@@ -106,6 +106,8 @@ def platform_list(request: HttpRequest) -> HttpResponse:
             and (not wanted["owner"] or p.owner_id == wanted["owner"])
             and (not wanted["brand"] or p.brand == wanted["brand"])
         ]
+    for platform in shown:
+        platform.leader_shown = _leader_shown(user, platform)
     context = {
         "platforms": shown,
         "filters": filters,
@@ -116,9 +118,20 @@ def platform_list(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/platforms/platform_list.html", context)
 
 
+def _leader_shown(user, platform: WorkPlatform) -> str:
+    """The volunteer co-leader as the reader may see them: by name, or only as someone of another unit."""
+    leader = platform.volunteer_leader
+    if leader is None:
+        return "—"
+    if access.may_name_volunteer(user, leader):
+        return leader.name
+    return _("A volunteer of another unit")
+
+
 def platform_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     platform = access.get_platform_for_user(user, pk)
+    platform.leader_shown = _leader_shown(user, platform)
     # Only people the reader may see are named; the others are counted.
     involved = list(access.volunteers_visible_to(user).filter(platforms=platform).for_roster())
     context = {
