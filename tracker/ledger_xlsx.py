@@ -15,11 +15,11 @@ from collections.abc import Iterable
 from django.db.models import Prefetch, QuerySet
 from django.utils import translation
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from .models import Activity, OrgUnit, Volunteer
+from .xlsx import append_row, safe_cell
 
 SHEET_TITLE = "工作台账"
 FILE_PREFIX = "工作台账"
@@ -63,20 +63,13 @@ def ledger_workbook(entries: Iterable[Activity]) -> bytes:
     for index, (_header, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    header = []
-    for text in HEADERS:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        header.append(cell)
-    sheet.append(header)
+    bold, centred = Font(bold=True), Alignment(horizontal="center", vertical="center")
+    append_row(sheet, [safe_cell(sheet, text, font=bold, alignment=centred) for text in HEADERS])
     with translation.override("zh-hans"):
         kinds = {value: str(label) for value, label in Activity._meta.get_field("kind").flatchoices}
     for entry in entries:
-        date = WriteOnlyCell(sheet, value=entry.date)
-        date.number_format = "yyyy-mm-dd"
-        sheet.append([
-            date,
+        append_row(sheet, [
+            safe_cell(sheet, entry.date, number_format="yyyy-mm-dd"),
             entry.unit.label,
             kinds.get(entry.kind, entry.kind),
             entry.title,

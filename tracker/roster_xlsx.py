@@ -19,14 +19,25 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .models import Volunteer
-from .xlsx import NO, XLSX_CONTENT_TYPE, YES, CellError, XlsxFileError, cell_text, check_xlsx, is_blank, normalise
+from .xlsx import (
+    NO,
+    XLSX_CONTENT_TYPE,
+    YES,
+    CellError,
+    XlsxFileError,
+    append_row,
+    cell_text,
+    check_xlsx,
+    is_blank,
+    normalise,
+    safe_cell,
+)
 
 # The roster's name for a file that cannot be read as a whole; kept for its callers.
 RosterFileError = XlsxFileError
@@ -353,36 +364,29 @@ def write_roster(rows: Iterable[Sequence[Any]], *, columns: Sequence[Column], no
     sheet.freeze_panes = "C2"
     for rule in _validations(columns, MAX_ROWS + 1):
         sheet.data_validations.append(rule)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font = Font(bold=True, color="9B1C1C" if column.required else "000000")
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    sheet.append(header)
+    append_row(sheet, [
+        safe_cell(sheet, column.header, font=Font(bold=True, color="9B1C1C" if column.required else "000000"),
+                  fill=HEADER_FILL, alignment=Alignment(horizontal="center"))
+        for column in columns
+    ])
     date_columns = {index for index, column in enumerate(columns) if column.kind == "date"}
     text_columns = {index for index, column in enumerate(columns) if column.field in ("staff_number", "phone")}
     for values in rows:
         cells = []
         for index, value in enumerate(values):
             if index in date_columns and value:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-                cells.append(cell)
+                cells.append(safe_cell(sheet, value, number_format="yyyy-mm-dd"))
             elif index in text_columns and value:
                 # Text, so Excel keeps leading zeros and does not show long numbers as 1.39E+10.
-                cell = WriteOnlyCell(sheet, value=str(value))
-                cell.number_format = "@"
-                cells.append(cell)
+                cells.append(safe_cell(sheet, str(value), number_format="@"))
             else:
                 cells.append(value)
-        sheet.append(cells)
+        append_row(sheet, cells)
     if notes:
         notes_sheet = workbook.create_sheet(NOTES_TITLE)
         notes_sheet.column_dimensions["A"].width = 100
         for line in notes:
-            notes_sheet.append([line])
+            append_row(notes_sheet, [line])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

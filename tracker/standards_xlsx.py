@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .models import StandardItem
-from .xlsx import XLSX_CONTENT_TYPE, CellError, XlsxFileError, cell_text, check_xlsx
+from .xlsx import XLSX_CONTENT_TYPE, CellError, XlsxFileError, append_row, cell_text, check_xlsx
 
 __all__ = [
     "COLUMNS", "MAX_ROWS", "XLSX_CONTENT_TYPE", "CellError", "StandardFileError", "StandardSheet",
@@ -230,14 +230,14 @@ def write_standard(rows: Iterable[Sequence[Any]]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_TITLE
-    sheet.append(list(HEADERS))
+    append_row(sheet, HEADERS)
     for index, column in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     for row in rows:
-        sheet.append(list(row))
+        append_row(sheet, row)
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in sheet.iter_rows(min_row=2):
         for cell in row:

@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..dashboard import Dashboard, DueItem
+from ..xlsx import append_row
 
 FILLS = {
     "met": PatternFill("solid", fgColor="D9EAD3"),
@@ -22,7 +23,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 def _sheet(workbook: Workbook, title: str, headers: list[str], widths: list[int]):
     sheet = workbook.create_sheet(title)
-    sheet.append(headers)
+    append_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = BOLD
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -38,7 +39,7 @@ def _sheet(workbook: Workbook, title: str, headers: list[str], widths: list[int]
 def _due_rows(sheet, items: list[DueItem]) -> None:
     for item in items:
         days = f"逾期{-item.days}天" if item.days < 0 else f"还有{item.days}天"
-        sheet.append([item.kind_label, item.code, item.title, item.unit, item.due, days])
+        append_row(sheet, [item.kind_label, item.code, item.title, item.unit, item.due, days])
         sheet.cell(sheet.max_row, 5).number_format = "yyyy-mm-dd"
         for cell in sheet[sheet.max_row]:
             cell.alignment = WRAP
@@ -50,21 +51,21 @@ def dashboard_workbook(dashboard: Dashboard, *, title: str = "") -> bytes:
     summary.title = "总览"
     unit = f" · {dashboard.unit}" if dashboard.unit else ""
     heading = title or f"{dashboard.institution}{unit}关工委优质化建设总览"
-    summary.append([heading])
+    append_row(summary, [heading])
     summary["A1"].font = Font(bold=True, size=14)
-    summary.append([f"数据截至 {dashboard.as_of:%Y-%m-%d}"])
-    summary.append([])
-    summary.append(["项目", "数值", "总数"])
+    append_row(summary, [f"数据截至 {dashboard.as_of:%Y-%m-%d}"])
+    append_row(summary, [])
+    append_row(summary, ["项目", "数值", "总数"])
     for cell in summary[4]:
         cell.font = BOLD
     for figure in dashboard.figures:
-        summary.append([figure.label, figure.value, figure.total if figure.total is not None else ""])
+        append_row(summary, [figure.label, figure.value, figure.total if figure.total is not None else ""])
     if dashboard.filing is not None:
         filing = dashboard.filing
-        summary.append([])
-        summary.append([f"自评轮次：{filing.round_name}（截止 {filing.due:%Y-%m-%d}）"])
-        summary.append(["应报", "已报送", "已通过验收", "被退回", "未开始"])
-        summary.append([filing.expected, filing.filed, filing.accepted, filing.returned, filing.not_started])
+        append_row(summary, [])
+        append_row(summary, [f"自评轮次：{filing.round_name}（截止 {filing.due:%Y-%m-%d}）"])
+        append_row(summary, ["应报", "已报送", "已通过验收", "被退回", "未开始"])
+        append_row(summary, [filing.expected, filing.filed, filing.accepted, filing.returned, filing.not_started])
     summary.column_dimensions["A"].width = 36
     summary.column_dimensions["B"].width = 12
     summary.column_dimensions["C"].width = 12
@@ -72,10 +73,10 @@ def dashboard_workbook(dashboard: Dashboard, *, title: str = "") -> bytes:
     columns = dashboard.quota_columns
     headers = ["学院", *[c.name for c in columns], "自评状态", "未完成整改", "逾期整改"]
     colleges = _sheet(workbook, "各学院指标", headers, [20, *[16 for _c in columns], 14, 12, 12])
-    colleges.append(["目标", *[c.target for c in columns], "", "", ""])
+    append_row(colleges, ["目标", *[c.target for c in columns], "", "", ""])
     for row in dashboard.college_rows:
-        colleges.append([row.name, *[f"{cell.value}（{cell.status_label}）" for cell in row.cells],
-                         row.filing_label, row.open_rectifications, row.overdue_rectifications])
+        append_row(colleges, [row.name, *[f"{cell.value}（{cell.status_label}）" for cell in row.cells],
+                              row.filing_label, row.open_rectifications, row.overdue_rectifications])
         for index, cell in enumerate(row.cells, start=2):
             fill = FILLS.get(cell.status)
             if fill is not None:
@@ -84,7 +85,7 @@ def dashboard_workbook(dashboard: Dashboard, *, title: str = "") -> bytes:
     if dashboard.institution_quotas:
         school = _sheet(workbook, "全校指标", ["指标", "目标", "当前值", "状态"], [40, 14, 14, 12])
         for quota in dashboard.institution_quotas:
-            school.append([quota.name, quota.target, quota.value, quota.status_label])
+            append_row(school, [quota.name, quota.target, quota.value, quota.status_label])
             fill = FILLS.get(quota.status)
             if fill is not None:
                 school.cell(school.max_row, 4).fill = fill

@@ -22,6 +22,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import Plan
+from ..xlsx import write_cell
 from .data import PlanTable, plan_table
 
 SHEET_TITLE = "推进表"
@@ -81,7 +82,7 @@ def table_workbook(table: PlanTable, today: dt.date) -> bytes:
     sheet.title = SHEET_TITLE
     last_column = get_column_letter(len(COLUMNS))
 
-    sheet.cell(TITLE_ROW, 1, table.attachment_title or table.title).font = Font(size=16, bold=True)
+    write_cell(sheet, TITLE_ROW, 1, table.attachment_title or table.title).font = Font(size=16, bold=True)
     sheet.cell(TITLE_ROW, 1).alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[TITLE_ROW].height = 30
     note = "　".join(filter(None, [
@@ -90,12 +91,12 @@ def table_workbook(table: PlanTable, today: dt.date) -> bytes:
         f"状态截至{today.year}年{today.month}月{today.day}日",
         f"共{len(table.tasks)}项任务，已完成{table.done}项，逾期{table.overdue}项",
     ]))
-    sheet.cell(NOTE_ROW, 1, note).font = Font(size=FONT_SIZE)
+    write_cell(sheet, NOTE_ROW, 1, note).font = Font(size=FONT_SIZE)
     sheet.cell(NOTE_ROW, 1).alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.row_dimensions[NOTE_ROW].height = 20
 
     for column, header in enumerate(HEADERS, start=1):
-        cell = sheet.cell(HEADER_ROW, column, header)
+        cell = write_cell(sheet, HEADER_ROW, column, header)
         cell.font = Font(size=FONT_SIZE + 1, bold=True)
         cell.fill = HEADER_FILL
         cell.border = BORDER
@@ -118,7 +119,7 @@ def table_workbook(table: PlanTable, today: dt.date) -> bytes:
                 window_start = row
 
     for column, first, last, text in merges:
-        sheet.cell(first, column, text)
+        write_cell(sheet, first, column, text)
         for merged_row in range(first, last + 1):
             _style(sheet.cell(merged_row, column), column)
     _fit_row_heights(sheet, FIRST_TASK_ROW, row - 1, merges)
@@ -157,7 +158,7 @@ def _write_task(sheet: Worksheet, row: int, task) -> None:
         LATEST: task.latest,
     }
     for column, value in values.items():
-        cell = sheet.cell(row, column, value)
+        cell = write_cell(sheet, row, column, value)
         _style(cell, column)
     sheet.cell(row, PROGRESS).number_format = "0%"
     sheet.cell(row, DONE_ON).number_format = "yyyy-mm-dd"
