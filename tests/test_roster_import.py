@@ -395,8 +395,10 @@ def test_more_than_twenty_thousand_rows_are_refused(world, staff):
     content = workbook_bytes(many_rows(roster_xlsx.MAX_ROWS + 1, ["机电工程学院"]))
     response = post_file(client_for(staff), content)
     assert response.status_code == 400
-    message = _("The file has more than %(limit)s rows of people. Split it into files of at most %(limit)s rows.")
-    assert shows(response, message % {"limit": roster_xlsx.MAX_ROWS})
+    message = _("The sheet “%(sheet)s” has more than %(limit)s rows, counting the header, any title lines and blank "
+                "rows. Delete the empty rows below the data (select them and delete the rows, not only their "
+                "contents), or split the data into several files, then upload again.")
+    assert shows(response, message % {"sheet": roster_xlsx.SHEET_TITLE, "limit": f"{roster_xlsx.MAX_ROWS + 1:,}"})
     assert_nothing_stored(0)
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
@@ -34,8 +34,10 @@ from .xlsx import (
     append_row,
     cell_text,
     check_xlsx,
+    damaged_message,
     is_blank,
     normalise,
+    read_rows,
     safe_cell,
 )
 
@@ -218,32 +220,21 @@ def _header_key(value: Any) -> str:
     return text.strip("*＊")
 
 
-def _rows(upload: UploadedFile) -> Iterator[tuple[Any, ...]]:
-    try:
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for damaged files; all mean the same to the user
-        raise RosterFileError(
-            _("“%(name)s” could not be read as an Excel workbook: it may be damaged. Open it in Excel or "
-              "LibreOffice, save it as .xlsx and upload it again.") % {"name": upload.name}
-        ) from error
-    try:
-        sheet = workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.worksheets[0]
-        # Some programs write a wrong sheet size; reading without it takes every row actually stored.
-        sheet.reset_dimensions()
-        yield from sheet.iter_rows(values_only=True)
-    finally:
-        workbook.close()
-
-
 def read_roster(upload: UploadedFile, *, max_rows: int = MAX_ROWS) -> RosterSheet:
-    """Read the roster sheet: find the header row, check the required columns, collect the non-empty rows."""
-    check_xlsx(upload, max_bytes=MAX_BYTES)
+    """Read the roster sheet: find the header row, check the required columns, collect the non-empty rows.
+
+    The sheet may have the header row and max_rows more, blank rows included (a title line above the header
+    takes one of them): counting only the people, a file of millions of blank rows would be read to its end.
+    The template's drop-down lists reach the same row, and LibreOffice writes a formatted empty cell for each.
+    """
+    sheet_rows = max_rows + 1
+    check_xlsx(upload, max_bytes=MAX_BYTES, max_rows=sheet_rows)
     columns: dict[str, int] | None = None
     ignored: list[str] = []
     data: list[tuple[int, tuple[Any, ...]]] = []
-    rows = _rows(upload)
+    rows = read_rows(upload, sheet_title=SHEET_TITLE, max_rows=sheet_rows)
     try:
-        for number, cells in enumerate(rows, start=1):
+        for number, cells in rows:
             if all(is_blank(value) for value in cells):
                 continue
             if columns is None:
@@ -254,19 +245,11 @@ def read_roster(upload: UploadedFile, *, max_rows: int = MAX_ROWS) -> RosterShee
                     continue
                 columns, ignored = _read_header(keys)
                 continue
-            if len(data) >= max_rows:
-                raise RosterFileError(
-                    _("The file has more than %(limit)s rows of people. Split it into files of at most "
-                      "%(limit)s rows.") % {"limit": max_rows}
-                )
-            data.append((number, tuple(cells)))
+            data.append((number, tuple(cells)))  # read_rows stops past the header row and max_rows more
     except RosterFileError:
         raise
     except Exception as error:  # a sheet openpyxl can open but not parse
-        raise RosterFileError(
-            _("“%(name)s” could not be read as an Excel workbook: it may be damaged. Open it in Excel or "
-              "LibreOffice, save it as .xlsx and upload it again.") % {"name": upload.name}
-        ) from error
+        raise RosterFileError(damaged_message(upload.name or "")) from error
     finally:
         rows.close()  # closes the workbook even when reading stopped early
     if columns is None:

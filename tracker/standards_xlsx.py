@@ -16,12 +16,21 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .models import StandardItem
-from .xlsx import XLSX_CONTENT_TYPE, CellError, XlsxFileError, append_row, cell_text, check_xlsx
+from .xlsx import (
+    XLSX_CONTENT_TYPE,
+    CellError,
+    XlsxFileError,
+    append_row,
+    cell_text,
+    check_xlsx,
+    damaged_message,
+    read_rows,
+)
 
 __all__ = [
     "COLUMNS", "MAX_ROWS", "XLSX_CONTENT_TYPE", "CellError", "StandardFileError", "StandardSheet",
@@ -31,6 +40,7 @@ __all__ = [
 Mode = StandardItem.Mode
 SHEET_TITLE = "基本要求"
 MAX_ROWS = 500
+MAX_SHEET_ROWS = 1_000  # the items, the header, title lines and blank rows between groups, all counted
 MAX_BYTES = 10 * 1024 * 1024
 HEADER_SEARCH_ROWS = 10  # a title line or two above the header row is tolerated
 
@@ -174,22 +184,13 @@ def _read_header(keys: list[str]) -> dict[str, int]:
 
 def read_standard(upload: UploadedFile, *, max_rows: int = MAX_ROWS) -> StandardSheet:
     """Find the header row, check the required columns and collect the non-empty rows (at most max_rows)."""
-    try:
-        check_xlsx(upload, max_bytes=MAX_BYTES)
-    except XlsxFileError as error:
-        raise StandardFileError(error.messages) from None
-    damaged = _("“%(name)s” could not be read as an Excel workbook: it may be damaged. Open it in Excel or "
-                "LibreOffice, save it as .xlsx and upload it again.") % {"name": upload.name}
-    try:
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for damaged files; all mean the same to the user
-        raise StandardFileError(damaged) from error
     columns: dict[str, int] | None = None
     data: list[tuple[int, tuple[Any, ...]]] = []
+    rows = None
     try:
-        sheet = workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.worksheets[0]
-        sheet.reset_dimensions()
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        check_xlsx(upload, max_bytes=MAX_BYTES, max_rows=MAX_SHEET_ROWS)
+        rows = read_rows(upload, sheet_title=SHEET_TITLE, max_rows=MAX_SHEET_ROWS)
+        for number, cells in rows:
             if all(not cell_text(value) for value in cells):
                 continue
             if columns is None:
@@ -208,10 +209,13 @@ def read_standard(upload: UploadedFile, *, max_rows: int = MAX_ROWS) -> Standard
             data.append((number, tuple(cells)))
     except StandardFileError:
         raise
+    except XlsxFileError as error:
+        raise StandardFileError(error.messages) from None
     except Exception as error:  # a sheet openpyxl can open but not parse
-        raise StandardFileError(damaged) from error
+        raise StandardFileError(damaged_message(upload.name or "")) from error
     finally:
-        workbook.close()
+        if rows is not None:
+            rows.close()  # closes the workbook even when reading stopped early
     if columns is None:
         raise StandardFileError(_("No header row was found. The first row must read %(headers)s.")
                                 % {"headers": " · ".join(HEADERS)})

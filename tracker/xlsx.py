@@ -4,15 +4,22 @@ the one way every xlsx export writes its cells (no formula injection: see the se
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, Cell
+from openpyxl.packaging.manifest import Manifest
+from openpyxl.reader.workbook import WorkbookParser
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_WORKBOOK, SHARED_STRINGS
+from openpyxl.xml.functions import fromstring
 
 if TYPE_CHECKING:  # for the writing section's type hints only
     from openpyxl.styles import Alignment, Border, Font, PatternFill
@@ -58,8 +65,26 @@ def cell_text(value: Any) -> str:
     return normalise(str(value))
 
 
-def check_xlsx(upload: UploadedFile, *, max_bytes: int) -> None:
-    """Refuse, with a message saying what to do, anything that is not an xlsx workbook of reasonable size."""
+def damaged_message(name: str) -> str:
+    """What a person is told about a file openpyxl cannot read, whatever the reason."""
+    return _("“%(name)s” could not be read as an Excel workbook: it may be damaged. Open it in Excel or "
+             "LibreOffice, save it as .xlsx and upload it again.") % {"name": name}
+
+
+def too_many_rows_message(sheet: str, limit: int) -> str:
+    return _("The sheet “%(sheet)s” has more than %(limit)s rows, counting the header, any title lines and blank "
+             "rows. Delete the empty rows below the data (select them and delete the rows, not only their "
+             "contents), or split the data into several files, then upload again.") % {
+        "sheet": sheet, "limit": f"{limit:,}"}
+
+
+def check_xlsx(upload: UploadedFile, *, max_bytes: int, max_rows: int, max_cells: int | None = None) -> None:
+    """Refuse, with a message saying what to do, anything that is not an xlsx workbook of reasonable size.
+
+    Besides the file's own size this looks inside the zip before openpyxl opens it (see “Files built to hold a
+    worker” below): every worksheet may have at most `max_rows` rows, blank ones included, and all of them
+    together at most `max_cells` cells (by default CELLS_PER_ROW a row).
+    """
     name = upload.name or ""
     if not upload.size:
         raise XlsxFileError(_("“%(name)s” is empty.") % {"name": name})
@@ -77,17 +102,237 @@ def check_xlsx(upload: UploadedFile, *, max_bytes: int) -> None:
               "then upload it again.") % {"name": name}
         )
     try:
-        with zipfile.ZipFile(upload) as archive:
-            parts = set(archive.namelist())
+        archive: zipfile.ZipFile | None = zipfile.ZipFile(upload)
     except Exception:  # any damaged or crafted zip (e.g. an unsupported version) is simply not a workbook
-        parts = set()
+        archive = None
+    try:
+        if archive is None or ARC_WORKBOOK not in archive.namelist():
+            raise XlsxFileError(
+                _("“%(name)s” is not an Excel workbook (.xlsx). Save the file as .xlsx, for example from the "
+                  "template, and upload it again.") % {"name": name}
+            )
+        _check_parts(archive, name, max_rows=max_rows,
+                     max_cells=max_rows * CELLS_PER_ROW if max_cells is None else max_cells)
     finally:
+        if archive is not None:
+            archive.close()
         upload.seek(0)
-    if "xl/workbook.xml" not in parts:
+
+
+def read_rows(upload: UploadedFile, *, sheet_title: str, max_rows: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The rows of the sheet called `sheet_title` (else the first sheet) as (row number, values), from row 1.
+
+    Blank rows, and the gaps between stored rows, come as empty tuples and count: past `max_rows` rows the
+    reading stops with XlsxFileError, however the file describes itself. Values past column MAX_COLUMNS are not
+    read, and trailing empty cells are dropped. Call check_xlsx first, which refuses a file too big to open; a
+    sheet openpyxl can open but not parse raises what openpyxl raises, for the caller to report as damaged.
+    """
+    name = upload.name or ""
+    try:
+        workbook = load_workbook(upload, read_only=True, data_only=True, keep_links=False)
+    except Exception as error:  # openpyxl raises many kinds for damaged files; all mean the same to the user
+        raise XlsxFileError(damaged_message(name)) from error
+    try:
+        sheet = workbook[sheet_title] if sheet_title in workbook.sheetnames else workbook.worksheets[0]
+        # Some programs write a wrong sheet size; reading without it takes every row actually stored.
+        sheet.reset_dimensions()
+        for number, cells in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+            if number > max_rows:
+                raise XlsxFileError(too_many_rows_message(sheet.title, max_rows))
+            end = len(cells)
+            while end and cells[end - 1] is None:
+                end -= 1
+            yield number, cells[:end]
+    finally:
+        workbook.close()
+
+
+# === Files built to hold a worker ===============================================================
+#
+# An xlsx file is a zip of XML parts, and openpyxl trusts them: 1 MB of zip can unpack to gigabytes, a sheet can
+# hold millions of blank rows (or declare them in its <dimension>), a shared-strings part is read into memory
+# whole when the workbook is opened, and a sheet without a <dimension> is parsed to its end just to open the
+# workbook. Such a file held a worker for minutes (security issue 13). So check_xlsx looks at the archive first,
+# reading only what the zip's directory says and the unpacked XML as bytes, never an XML parser:
+#   * each part's unpacked size, their total and each large part's compression ratio. The directory's sizes can
+#     be trusted: zipfile never unpacks more of a part than its directory entry declares (it stops there, and the
+#     CRC check fails), and openpyxl reads through zipfile;
+#   * the shared strings' unpacked size and number;
+#   * for every worksheet openpyxl will open: the <dimension> at its start, then its rows (gaps included, as
+#     openpyxl numbers them) and cells, counted by a regex pass over the unpacked bytes that stops at the limit.
+# read_rows then counts the rows again as openpyxl yields them. Entity declarations (a “billion laughs” DTD)
+# cannot enlarge a part either: openpyxl parses with defusedxml, which refuses them, when it is installed
+# (requirements.txt).
+
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # all parts together; a 20,000-row roster unpacks to about 12 MB
+MAX_PART_BYTES = 48 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES = 8 * 1024 * 1024  # a 20,000-row roster saved by Excel holds about 3 MB of text
+MAX_RATIO = 100  # Excel's, WPS's and LibreOffice's sheets compress 8 to 20 times
+RATIO_CHECKED_FROM = 1024 * 1024  # small parts (styles, an empty sheet) may compress far better, harmlessly
+CELLS_PER_ROW = 40  # a template's columns, a few of one's own and empty cells a spreadsheet formatted
+MAX_COLUMNS = 100  # values further right are not read: a cell in column XFD would make every row 16,384 long
+HEAD_BYTES = 64 * 1024  # a sheet's <dimension> comes before its rows, after a few short elements
+CHUNK_BYTES = 1024 * 1024
+SHARED_STRINGS_PART = "xl/sharedStrings.xml"
+
+_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?"  # an element, with or without a namespace prefix
+# Attribute values may hold “>” but never “<”: each try to match stops at the next “<”, so a pass stays linear.
+_ATTRIBUTES = rb"""((?:[^<>"']|"[^"<]*"|'[^'<]*')*)>"""
+ROW_TAG = re.compile(_PREFIX + rb"row(?=[\s/>])" + _ATTRIBUTES)
+CELL_TAG = re.compile(_PREFIX + rb"c(?=[\s/>])")
+STRING_TAG = re.compile(_PREFIX + rb"si(?=[\s/>])")
+DIMENSION_TAG = re.compile(_PREFIX + rb"dimension(?=[\s/>])" + _ATTRIBUTES)
+ROW_NUMBER = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
+REF = re.compile(rb"""(?:^|\s)ref\s*=\s*["']([^"']*)["']""")
+
+
+def _too_large(name: str, size: int, limit: int) -> XlsxFileError:
+    return XlsxFileError(
+        _("“%(name)s” is too large once unpacked: %(size)s, where at most %(limit)s is read. Delete unused rows, "
+          "columns and sheets (or copy the data into the template), save the file as .xlsx and upload it again.")
+        % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)}
+    )
+
+
+def _strings_too_large(name: str, size: int) -> XlsxFileError:
+    return XlsxFileError(
+        _("The text stored in “%(name)s” is %(size)s once unpacked; at most %(limit)s is read. A cell may hold "
+          "a very long pasted text: delete it, save the file and upload it again.")
+        % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(MAX_SHARED_STRINGS_BYTES)}
+    )
+
+
+def _check_parts(archive: zipfile.ZipFile, name: str, *, max_rows: int, max_cells: int) -> None:
+    parts = archive.infolist()
+    for part in parts:
+        # The shared strings by their usual name first, for the clearer message; by the name the manifest
+        # gives them below.
+        if part.filename == SHARED_STRINGS_PART and part.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise _strings_too_large(name, part.file_size)
+        if part.file_size > MAX_PART_BYTES:
+            raise _too_large(name, part.file_size, MAX_PART_BYTES)
+        if part.file_size > RATIO_CHECKED_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise XlsxFileError(
+                _("“%(name)s” is compressed about %(ratio)s times, far more than a workbook saved by Excel, WPS "
+                  "or LibreOffice, so it is not read. Open it in Excel, copy the data into the template, save "
+                  "it as .xlsx and upload it again.")
+                % {"name": name, "ratio": f"{part.file_size // max(part.compress_size, 1):,}"}
+            )
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNPACKED_BYTES:
+        raise _too_large(name, total, MAX_UNPACKED_BYTES)
+    try:
+        strings, sheets = _strings_and_sheets(archive)
+        if strings is not None:
+            _check_strings(archive, strings, name, max_cells=max_cells)
+        cells = 0
+        for title, part_name in sheets:
+            cells += _check_sheet(archive, part_name, title, max_rows=max_rows, max_cells=max_cells - cells)
+            if cells > max_cells:
+                raise XlsxFileError(
+                    _("“%(name)s” has more than %(limit)s cells, counting empty cells that carry formatting. "
+                      "Delete the unused rows and columns to the right of and below the data, or copy the data "
+                      "into the template, then upload again.") % {"name": name, "limit": f"{max_cells:,}"}
+                )
+    except XlsxFileError:
+        raise
+    except Exception as error:  # a part that is not what its name says, a CRC error …: damaged
+        raise XlsxFileError(damaged_message(name)) from error
+
+
+def _strings_and_sheets(archive: zipfile.ZipFile) -> tuple[str | None, list[tuple[str, str]]]:
+    """The shared-strings part and each worksheet's (title, part), found the way openpyxl finds them."""
+    names = set(archive.namelist())
+    strings = None
+    if ARC_CONTENT_TYPES in names:
+        found = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES))).find(SHARED_STRINGS)
+        strings = found.PartName[1:] if found is not None else None
+    parser = WorkbookParser(archive, ARC_WORKBOOK, keep_links=False)
+    parser.parse()
+    sheets = [(sheet.name, rel.target) for sheet, rel in parser.find_sheets()
+              if rel.target in names and "chartsheet" not in rel.Type]
+    return (strings if strings in names else None), sheets
+
+
+def _pieces(archive: zipfile.ZipFile, part_name: str) -> Iterator[bytes]:
+    """A part's unpacked bytes a chunk at a time, each cut before a tag still open at its end, so that no tag is
+    split between two pieces (an attribute value cannot hold “<”)."""
+    rest = b""
+    with archive.open(part_name) as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            piece = rest + chunk
+            cut = piece.rfind(b"<")
+            if cut == -1 or piece.find(b">", cut) != -1:
+                cut = len(piece)
+            rest = piece[cut:]
+            if len(rest) > CHUNK_BYTES:
+                raise ValueError(f"a tag in {part_name} is longer than {CHUNK_BYTES} bytes")
+            yield piece[:cut]
+    yield rest
+
+
+def _check_strings(archive: zipfile.ZipFile, part_name: str, name: str, *, max_cells: int) -> None:
+    size = archive.getinfo(part_name).file_size
+    if size > MAX_SHARED_STRINGS_BYTES:
+        raise _strings_too_large(name, size)
+    count = 0
+    for piece in _pieces(archive, part_name):
+        count += len(STRING_TAG.findall(piece))
+        if count > max_cells:  # a text no cell can show is only there to be read
+            raise XlsxFileError(
+                _("“%(name)s” holds more than %(limit)s different texts, more than its cells can show. Copy the "
+                  "data into the template, save it as .xlsx and upload it again.")
+                % {"name": name, "limit": f"{max_cells:,}"}
+            )
+
+
+def _row_number(text: bytes) -> int:
+    """A row's r attribute as openpyxl reads it: an integer, or a float that is one (anything else is damage)."""
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)
+        if not number.is_integer():
+            raise
+        return int(number)
+
+
+def _declared_rows(head: bytes) -> int | None:
+    """The last row of the <dimension ref="A1:R20001"/> near a sheet's start; None where there is none."""
+    tag = DIMENSION_TAG.search(head)
+    ref = REF.search(tag.group(1)) if tag else None
+    if ref is None:
+        return None
+    try:
+        return range_boundaries(ref.group(1).decode("ascii"))[3]
+    except (ValueError, TypeError, UnicodeDecodeError):
+        return None  # openpyxl refuses it when it opens the workbook; the rows are counted below anyway
+
+
+def _check_sheet(archive: zipfile.ZipFile, part_name: str, title: str, *, max_rows: int, max_cells: int) -> int:
+    """Refuse a sheet that declares or holds more than max_rows rows; return its number of cells (or, once past
+    max_cells, that number so far)."""
+    with archive.open(part_name) as stream:
+        declared = _declared_rows(stream.read(HEAD_BYTES))
+    if declared is not None and declared > max_rows:
         raise XlsxFileError(
-            _("“%(name)s” is not an Excel workbook (.xlsx). Save the file as .xlsx, for example from the "
-              "template, and upload it again.") % {"name": name}
+            _("The used range of the sheet “%(sheet)s” reaches row %(rows)s; at most %(limit)s rows are read, "
+              "counting blank rows. Delete the unused rows below the data (select them and delete the rows, not "
+              "only their contents), save the file and upload it again.")
+            % {"sheet": title, "rows": f"{declared:,}", "limit": f"{max_rows:,}"}
         )
+    row = highest = cells = 0
+    for piece in _pieces(archive, part_name):
+        for tag in ROW_TAG.finditer(piece):
+            number = ROW_NUMBER.search(tag.group(1))
+            row = _row_number(number.group(1)) if number else row + 1
+            highest = max(highest, row)
+        if highest > max_rows:
+            raise XlsxFileError(too_many_rows_message(title, max_rows))
+        cells += len(CELL_TAG.findall(piece))
+        if cells > max_cells:
+            break
+    return cells
 
 
 # === Writing: the one way an export puts a value into a sheet ====================================
