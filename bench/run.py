@@ -129,8 +129,10 @@ def targets() -> list[Target]:
 def all_targets() -> list[Target]:
     from django.urls import reverse
 
-    from tracker.benchdata import code_for
-    from tracker.models import Assessment, AssessmentRound, Institution, OrgUnit, Plan, Task
+    from bench.benchdata import code_for
+    from tracker.assessments.models.assessments import Assessment, AssessmentRound
+    from tracker.org.models import Institution, OrgUnit
+    from tracker.plans.models import Plan, Task
 
     institution = Institution.objects.get(code=code_for(1))
     plan = Plan.objects.filter(institution=institution).order_by("id").first()
@@ -164,7 +166,7 @@ def all_targets() -> list[Target]:
 def bench_user():
     from django.contrib.auth import get_user_model
 
-    from tracker.benchdata import code_for
+    from bench.benchdata import code_for
 
     return get_user_model().objects.get(username=f"{code_for(1)}_staff")
 
@@ -215,7 +217,7 @@ def measure_in_process(target: Target, client) -> InProcess:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tracker.dashboard import clear_kept
+    from tracker.reporting.dashboard import clear_kept
 
     clear_kept()  # the first request builds what the dashboard keeps: its queries are the page's real shape
     with CaptureQueriesContext(connection) as captured:
@@ -626,7 +628,9 @@ def run_all(args) -> None:
 
     from django.db import connection
 
-    from tracker.models import Activity, Institution, Volunteer
+    from tracker.org.models import Institution
+    from tracker.roster.models import Volunteer
+    from tracker.work.models.platforms import Activity
     with connection.cursor():
         data = {"institutions": Institution.objects.count(), "volunteers": Volunteer.objects.count(),
                 "ledger_entries": Activity.objects.count()}

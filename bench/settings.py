@@ -31,3 +31,6 @@ ROOT_URLCONF = "bench.urls"
 TEMPLATES = copy.deepcopy(TEMPLATES)
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]
 SECURE_HSTS_SECONDS = 0
+
+# The data generator's command (`manage.py bench_generate`) lives in bench/, out of the production app.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from tracker import services
-from tracker.models import OrgUnit, Profile, Task
+from tracker.org.models import OrgUnit, Profile
+from tracker.org.services import profile_assign_role
+from tracker.plans.models import Task
 
 from .factories import (
     InstitutionFactory,
@@ -84,7 +85,7 @@ def world(db) -> World:
 
 def make_person(username: str, role: str, institution=None, unit=None):
     user = UserFactory(username=username)
-    services.profile_assign_role(user=user, role=role, institution=institution, unit=unit)
+    profile_assign_role(user=user, role=role, institution=institution, unit=unit)
     return user
 
 

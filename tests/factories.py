@@ -14,40 +14,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory
 from openpyxl import Workbook
 
-from tracker.models import (
-    Activity,
-    Assessment,
-    AssessmentRound,
-    EvidenceFile,
-    Institution,
-    MenuMatch,
-    NeedItem,
-    OrgUnit,
-    Phase,
-    Plan,
-    Profile,
-    Quota,
-    QuotaEntry,
-    Rectification,
-    ResourceItem,
-    Review,
-    RosterImport,
-    Speciality,
-    Stage,
-    Standard,
-    StandardGroup,
-    StandardItem,
-    Task,
-    TaskParty,
-    TaskUpdate,
-    Team,
-    TeamMembership,
-    Volunteer,
-    WorkPlatform,
-)
-from tracker.roster_xlsx import COLUMNS, SHEET_TITLE
-from tracker.standards_xlsx import HEADERS as STANDARD_HEADERS
-from tracker.standards_xlsx import XLSX_CONTENT_TYPE
+from tracker.assessments.models.assessments import Assessment, AssessmentRound, Rectification, Review
+from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
+from tracker.assessments.xlsx import HEADERS as STANDARD_HEADERS
+from tracker.assessments.xlsx import XLSX_CONTENT_TYPE
+from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
+from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
+from tracker.quotas.models import Quota, QuotaEntry
+from tracker.roster.models import RosterImport, Speciality, Team, TeamMembership, Volunteer
+from tracker.roster.xlsx import COLUMNS, SHEET_TITLE
+from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
+from tracker.work.models.platforms import Activity, WorkPlatform
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -493,7 +470,7 @@ class AssessmentRoundFactory(DjangoModelFactory):
 
 def start_assessment(unit, assessment_round=None, *, by=None) -> Assessment:
     """A draft assessment of `unit` with one empty entry per item (through the service, as the portal does)."""
-    from tracker.services.assessments import assessment_start
+    from tracker.assessments.services.assessments import assessment_start
 
     assessment_round = assessment_round or AssessmentRoundFactory(institution=unit.institution)
     if by is None:  # whoever files for the unit: its secretary, or committee staff for the school committee
@@ -536,7 +513,7 @@ class ReviewFactory(DjangoModelFactory):
 
     @factory.post_generation
     def steps(self, create, extracted, **kwargs):
-        from tracker.models import ReviewStep
+        from tracker.assessments.models.assessments import ReviewStep
 
         if create:
             for kind in ReviewStep.ORDER:

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tracker.models import Task
+from tracker.plans.models import Task
 
 from .conftest import client_for
 from .factories import EvidenceFileFactory, TaskUpdateFactory
@@ -34,7 +34,7 @@ def test_admin_cannot_change_status_behind_the_log(world, staff):
 
 
 def test_staff_cannot_add_a_plan_for_another_institution(world, staff):
-    from tracker.models import Plan
+    from tracker.plans.models import Plan
 
     before = Plan.objects.count()
     response = client_for(staff).post(reverse("admin:tracker_plan_add"), {
@@ -56,7 +56,7 @@ def test_staff_cannot_add_or_change_log_entries_in_admin(world, staff):
 
 
 def test_role_given_in_admin_brings_its_admin_access(world, admin_user):
-    from tracker.models import Profile
+    from tracker.org.models import Profile
 
     from .factories import UserFactory
 

@@ -16,7 +16,9 @@ from django.forms.models import model_to_dict
 from django.urls import NoReverseMatch, reverse
 
 from tracker import admin as tracker_admin
-from tracker.models import FilingReminder, Institution, OrgUnit, Profile, RosterImport
+from tracker.assessments.models.assessments import FilingReminder
+from tracker.org.models import Institution, OrgUnit, Profile
+from tracker.roster.models import RosterImport
 
 from .conftest import client_for
 
@@ -43,7 +45,7 @@ def cumt(demo):
     secretary = get_user_model().objects.get(username="secretary")
     RosterImport.objects.create(institution=institution, unit=college, created_by=secretary, file_name="名册.xlsx",
                                 rows=[])
-    from tracker.models import AssessmentRound
+    from tracker.assessments.models.assessments import AssessmentRound
 
     assessment_round = AssessmentRound.objects.filter(institution=institution).first()
     from .factories import scored_standard

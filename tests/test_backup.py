@@ -20,9 +20,10 @@ from django.core.management.base import CommandError
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 
-from tracker import services
-from tracker.backup import backed_up_models, storage_files
-from tracker.models import EvidenceFile, Institution, OrgUnit, Profile, Task
+from tracker.ops.backup import backed_up_models, storage_files
+from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
+from tracker.plans.models import Task
+from tracker.plans.services import task_add_update
 
 from .conftest import make_person
 from .factories import (
@@ -52,7 +53,7 @@ def build_portal() -> None:
     institution = Institution.objects.get(code="cumt")
     staff = make_person("staff", Profile.Role.STAFF, institution)
     task = Task.objects.filter(stage__phase__plan__institution=institution).order_by("pk").first()
-    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 10, 20),
+    task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 10, 20),
                              note="培训班已举办", status=Task.Status.IN_PROGRESS, progress=40,
                              files=[pdf_upload("培训班通知.pdf")])
     college = OrgUnitFactory(institution=institution, kind=OrgUnit.Kind.COLLEGE, name="机电工程学院")
@@ -135,7 +136,7 @@ def test_backup_wipe_restore_brings_back_every_record_and_file(settings, tmp_pat
     assert Task.history.count() == len(before_rows["tracker.historicaltask"])
     staff = Profile.objects.get(user__username="staff").user
     task = Task.objects.filter(updates__isnull=False).get()
-    update = services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 11, 1),
+    update = task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 11, 1),
                                       note="恢复后继续记录")
     assert update.pk > max(row["pk"] for row in before_rows["tracker.taskupdate"])
 

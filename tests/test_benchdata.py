@@ -1,4 +1,4 @@
-"""The benchmark's data generator (tracker/benchdata.py): deterministic, at the sizes it promises, and within the
+"""The benchmark's data generator (bench/benchdata.py): deterministic, at the sizes it promises, and within the
 portal's own rules. Run at a tiny scale (one small university) so the whole file takes a few seconds."""
 
 from __future__ import annotations
@@ -10,25 +10,16 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
 
-from tracker import benchdata
-from tracker.benchdata import UNIVERSITY, generate, universities_for
-from tracker.dashboard import build_dashboard
-from tracker.models import (
-    Activity,
-    Assessment,
-    AssessmentEntry,
-    Institution,
-    OrgUnit,
-    Profile,
-    Rectification,
-    Standard,
-    StandardItem,
-    Task,
-    TaskUpdate,
-    Volunteer,
-    WorkPlatform,
-)
-from tracker.services.standards import validate_score
+from bench import benchdata
+from bench.benchdata import UNIVERSITY, generate, universities_for
+from tracker.assessments.models.assessments import Assessment, AssessmentEntry, Rectification
+from tracker.assessments.models.standards import Standard, StandardItem
+from tracker.assessments.services.standards import validate_score
+from tracker.org.models import Institution, OrgUnit, Profile
+from tracker.plans.models import Task, TaskUpdate
+from tracker.reporting.dashboard import build_dashboard
+from tracker.roster.models import Volunteer
+from tracker.work.models.platforms import Activity, WorkPlatform
 
 TODAY = dt.date(2026, 3, 2)
 SCALE = 0.02
@@ -143,7 +134,9 @@ def test_generated_data_keeps_the_portals_rules():
 
 @pytest.mark.django_db
 def test_command(capsys):
-    call_command("bench_generate", "--scale", str(SCALE), "--seed", "3")
+    from bench.management.commands.bench_generate import Command  # only installed under bench/settings.py
+
+    call_command(Command(), "--scale", str(SCALE), "--seed", "3")
     assert "Added 1 universities" in capsys.readouterr().out
     assert Institution.objects.filter(code=benchdata.code_for(1)).exists()
 
@@ -157,7 +150,8 @@ def test_kept_dashboard_is_reused_until_the_data_changes(settings):
     anew as soon as one does, whichever process made the change (the key is read from the database)."""
     from django.contrib.auth import get_user_model
 
-    from tracker import dashboard, services
+    from tracker.plans.services import task_add_update
+    from tracker.reporting import dashboard
 
     settings.DASHBOARD_CACHE_SECONDS = 30
     dashboard.clear_kept()
@@ -167,7 +161,7 @@ def test_kept_dashboard_is_reused_until_the_data_changes(settings):
     assert build_dashboard(institution) is first  # kept
     task = Task.objects.filter(stage__phase__plan__institution=institution).exclude(status=Task.Status.DONE).first()
     staff = get_user_model().objects.get(username="bench01_staff")
-    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date.today(),
+    task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date.today(),
                              note="完成", status=Task.Status.DONE, progress=100)
     after = build_dashboard(institution)
     assert after is not first
@@ -195,8 +189,9 @@ def test_dashboard_page_body_is_drawn_once_per_kept_dashboard(settings, client, 
     from django.contrib.auth import get_user_model
     from django.urls import reverse
 
-    from tracker import dashboard, services
-    from tracker.views import dashboard as views
+    from tracker.plans.services import task_add_update
+    from tracker.reporting import dashboard
+    from tracker.reporting.views import dashboard as views
 
     settings.DASHBOARD_CACHE_SECONDS = 30
     dashboard.clear_kept()
@@ -221,7 +216,7 @@ def test_dashboard_page_body_is_drawn_once_per_kept_dashboard(settings, client, 
     done = build_dashboard(institution).figure("tasks_done").value
 
     task = Task.objects.filter(stage__phase__plan__institution=institution).exclude(status=Task.Status.DONE).first()
-    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date.today(),
+    task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date.today(),
                              note="完成", status=Task.Status.DONE, progress=100)
     third = client.get(url)
     assert len(drawn) == 2 * timelines  # drawn again

@@ -18,7 +18,9 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from tracker.models import Assessment, MenuMatch, Profile, ReviewStep
+from tracker.assessments.models.assessments import Assessment, ReviewStep
+from tracker.org.models import Profile
+from tracker.work.models.menus import MenuMatch
 
 from .conftest import client_for, make_person
 from .factories import (
@@ -322,8 +324,8 @@ def test_a_save_without_a_version_is_refused_not_taken_as_the_latest(world, staf
 def test_two_saves_at_the_same_version_cannot_both_pass_in_the_service(world, staff, secretary):
     """The service compares versions under a row lock: the later of two saves made from the same version fails,
     even when both passed the form (as two requests arriving together would)."""
-    from tracker.services.tasks import StaleEditError
-    from tracker.services.work import ActivityFields, activity_update
+    from tracker.org.versions import StaleEditError
+    from tracker.work.services.platforms import ActivityFields, activity_update
 
     entry = ActivityFactory(unit=world.college, title="座谈会", recorded_by=secretary, date=dt.date(2021, 5, 20))
     fields = ActivityFields(unit=world.college, date=entry.date, kind=entry.kind, title="先存的标题",

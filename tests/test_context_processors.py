@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
-from tracker.context_processors import NAV, nav_urls
+from tracker.portal.context_processors import NAV, nav_urls
 
 
 def test_every_header_link_is_the_reversed_url():
@@ -27,7 +27,7 @@ def test_a_path_prefix_gets_its_own_links():
 
 @pytest.mark.django_db
 def test_the_header_shows_them(client, django_user_model):
-    from tracker.models import Institution, Profile
+    from tracker.org.models import Institution, Profile
 
     user = django_user_model.objects.create_user("hdr", password="x-Long-enough-1")
     Profile.objects.create(user=user, role=Profile.Role.STAFF,

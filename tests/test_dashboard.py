@@ -14,20 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tracker import services
-from tracker.dashboard import build_dashboard, from_json, to_json
-from tracker.metrics import QuotaStatus
-from tracker.models import (
-    Assessment,
-    Institution,
-    OrgUnit,
-    Quota,
-    Rectification,
-    ReportSnapshot,
-    Standard,
-    Task,
-)
-from tracker.services import assessments as svc
+from tracker.assessments.models.assessments import Assessment, Rectification
+from tracker.assessments.models.standards import Standard
+from tracker.assessments.services import assessments as svc
+from tracker.org.models import Institution, OrgUnit
+from tracker.plans.models import Task
+from tracker.plans.services import task_add_update
+from tracker.quotas.metrics import QuotaStatus
+from tracker.quotas.models import Quota
+from tracker.reporting.dashboard import build_dashboard, from_json, to_json
+from tracker.reporting.models import ReportSnapshot
 
 from .conftest import client_for, make_person
 from .factories import (
@@ -126,10 +122,10 @@ def test_on_the_demo_data(demo):
 
 def test_as_of_a_past_day_takes_status_from_the_dated_log(world, staff):
     task = world.school_task
-    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 10, 1),
+    task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 10, 1),
                              note="开始", status="in_progress", progress=30)
     task.refresh_from_db()
-    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 11, 15),
+    task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 11, 15),
                              note="完成", status="done", progress=100)
     assert build_dashboard(world.institution).figure("tasks_done").value == 1
     assert build_dashboard(world.institution, dt.date(2021, 11, 1)).figure("tasks_done").value == 0
@@ -175,7 +171,7 @@ def test_a_frozen_snapshot_shows_the_figures_as_reported_after_the_data_changed(
     assert response.status_code == 302 and response["Location"] == snapshot.get_absolute_url()
     assert snapshot.data["figures"][0]["value"] == 0
     task = world.school_task
-    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=timezone.localdate(),
+    task_add_update(actor=staff, task=task, loaded_version=task.version, date=timezone.localdate(),
                              note="完成", status="done", progress=100)
     assert build_dashboard(world.institution).figure("tasks_done").value == 1
     html = html_of(client_for(leader).get(snapshot.get_absolute_url()))

@@ -9,7 +9,7 @@ import pytest
 from django.http import HttpResponse
 from django.urls import reverse
 
-from tracker.models import Institution
+from tracker.org.models import Institution
 
 from .conftest import client_for
 

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from tracker.models import EvidenceFile, OrgUnit, Plan, Profile, Task, TaskUpdate
+from tracker.org.models import EvidenceFile, OrgUnit, Profile
+from tracker.plans.models import Plan, Task, TaskUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def test_seed_fixture_holds_no_demo_rows():
 
 
 def test_demo_has_an_assessment_in_every_state_users_meet_and_the_loop_closed_once():
-    from tracker.models import Assessment, Rectification, Review
+    from tracker.assessments.models.assessments import Assessment, Rectification, Review
 
     call_command("seed_plans")
     call_command("seed_demo", force=True)

@@ -6,8 +6,8 @@ import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 
-from tracker.forms import renderer
-from tracker.forms.renderer import PortalFormRenderer
+from tracker.portal import renderer
+from tracker.portal.renderer import PortalFormRenderer
 
 
 class Everything(forms.Form):
@@ -31,7 +31,7 @@ def test_select_html_is_the_same_as_djangos_templates(data):
 
 
 def test_the_portal_uses_it(settings):
-    assert settings.FORM_RENDERER == "tracker.forms.renderer.PortalFormRenderer"
+    assert settings.FORM_RENDERER == "tracker.portal.renderer.PortalFormRenderer"
     assert isinstance(forms.Form().renderer, PortalFormRenderer)
 
 

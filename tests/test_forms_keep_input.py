@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from tracker.models import Quota
+from tracker.quotas.models import Quota
 
 from .conftest import client_for
 from .factories import (

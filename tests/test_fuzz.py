@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from tracker.models import Assessment, Rectification, Task
+from tracker.assessments.models.assessments import Assessment, Rectification
+from tracker.plans.models import Task
 
 from .conftest import client_for
 from .factories import (

@@ -15,24 +15,23 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalRecords
 
 from tracker import admin as tracker_admin
-from tracker import services
-from tracker.history import CHANGED, CREATED, DELETED, changes_for, changes_in
-from tracker.models import (
-    Activity,
-    AssessmentEntry,
-    Profile,
-    Quota,
-    Rectification,
-    ReviewStep,
-    Task,
-    Team,
-    Volunteer,
-    WorkPlatform,
+from tracker.assessments.models.assessments import AssessmentEntry, Rectification, ReviewStep
+from tracker.assessments.services.assessments import (
+    SelfPart,
+    entry_save_self,
+    rectification_advance,
+    review_step_record,
 )
-from tracker.services import task_add_update
-from tracker.services.assessments import SelfPart, entry_save_self, rectification_advance, review_step_record
-from tracker.services.roster import VolunteerData, volunteer_update
-from tracker.services.work import ActivityFields, PlatformFields, activity_update, platform_update
+from tracker.org.history import CHANGED, CREATED, DELETED, changes_for, changes_in
+from tracker.org.models import Profile
+from tracker.org.services import profile_assign_role
+from tracker.plans.models import Task
+from tracker.plans.services import task_add_update
+from tracker.quotas.models import Quota
+from tracker.roster.models import Team, Volunteer
+from tracker.roster.services import VolunteerData, volunteer_update
+from tracker.work.models.platforms import Activity, WorkPlatform
+from tracker.work.services.platforms import ActivityFields, PlatformFields, activity_update, platform_update
 
 from .conftest import client_for
 from .factories import (
@@ -357,7 +356,7 @@ def test_role_changes_are_in_the_admins_history_of_the_profile(world, admin_user
     request.user = admin_user
     HistoricalRecords.context.request = request  # as HistoryRequestMiddleware does for a request
     try:
-        services.profile_assign_role(user=staff, role=Profile.Role.LEADER, institution=world.institution)
+        profile_assign_role(user=staff, role=Profile.Role.LEADER, institution=world.institution)
     finally:
         del HistoricalRecords.context.request
     records = list(staff.profile.history.order_by("-history_id"))

@@ -76,7 +76,7 @@ def test_compiled_catalogue_matches_the_po_file():
 
 
 def test_status_names_are_translated():
-    from tracker.models import Task
+    from tracker.plans.models import Task
 
     with translation.override("zh-hans"):
         assert str(Task.Status.DONE.label) == "已完成"

@@ -9,9 +9,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tracker import metrics
-from tracker.metrics import METRICS, QuotaStatus, overall_status, quota_status
-from tracker.models import Activity, MenuMatch, OrgUnit, Quota, Volunteer, WorkPlatform
+from tracker.org.models import OrgUnit
+from tracker.quotas import metrics
+from tracker.quotas.metrics import METRICS, QuotaStatus, overall_status, quota_status
+from tracker.quotas.models import Quota
+from tracker.roster.models import Volunteer
+from tracker.work.models.menus import MenuMatch
+from tracker.work.models.platforms import Activity, WorkPlatform
 
 from .factories import (
     ActivityFactory,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tracker.models import Assessment
+from tracker.assessments.models.assessments import Assessment
 
 from .conftest import PERSONAS, client_for
 from .factories import (
@@ -367,8 +367,8 @@ MATRIX: dict[str, Row] = {
 
 
 def snapshot_of(world):
-    from tracker.dashboard import build_dashboard, to_json
-    from tracker.models import ReportSnapshot
+    from tracker.reporting.dashboard import build_dashboard, to_json
+    from tracker.reporting.models import ReportSnapshot
 
     day = dt.date(2021, 12, 31)
     return ReportSnapshot.objects.create(institution=world.institution, name="权限测试快照", as_of=day,

@@ -24,7 +24,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
-from tracker.models import EvidenceFile
+from tracker.org.models import EvidenceFile
 from youthwork.settings import media_storage
 
 from .conftest import client_for

@@ -18,8 +18,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
-from tracker import reminders
-from tracker.models import OrgUnit, Rectification, ReviewStep, Task
+from tracker.assessments.models.assessments import Rectification, ReviewStep
+from tracker.org.models import OrgUnit
+from tracker.plans.models import Task
+from tracker.reporting import reminders
 
 from .conftest import client_for, make_person
 from .factories import RectificationFactory, ReviewFactory, TaskFactory, TaskPartyFactory

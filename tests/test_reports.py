@@ -22,28 +22,17 @@ from django.utils import timezone, translation
 from docx import Document
 from openpyxl import load_workbook
 
-from tracker import services
-from tracker.metrics import QuotaStatus, colleges_by_institution, evaluate
-from tracker.models import (
-    Activity,
-    Assessment,
-    AssessmentEntry,
-    EvidenceFile,
-    Institution,
-    OrgUnit,
-    Phase,
-    Plan,
-    Quota,
-    QuotaEntry,
-    Rectification,
-    Stage,
-    Standard,
-    Task,
-    WorkPlatform,
-)
-from tracker.reports import data
-from tracker.reports.docx import annual_report, review_file
-from tracker.reports.plan_xlsx import FIRST_TASK_ROW, HEADER_ROW, plan_workbook
+from tracker.assessments.models.assessments import Assessment, AssessmentEntry, Rectification
+from tracker.assessments.models.standards import Standard
+from tracker.org.models import EvidenceFile, Institution, OrgUnit
+from tracker.plans.models import Phase, Plan, Stage, Task
+from tracker.plans.services import task_add_update
+from tracker.quotas.metrics import QuotaStatus, colleges_by_institution, evaluate
+from tracker.quotas.models import Quota, QuotaEntry
+from tracker.reporting import data
+from tracker.reporting.docx import annual_report, review_file
+from tracker.reporting.plan_xlsx import FIRST_TASK_ROW, HEADER_ROW, plan_workbook
+from tracker.work.models.platforms import Activity, WorkPlatform
 
 from .factories import (
     ActivityFactory,
@@ -153,7 +142,7 @@ def test_workbook_marks_overdue_tasks_and_shows_each_tasks_latest_update(world, 
     for day, note, progress in [(dt.date(2021, 10, 20), "举办骨干培训班。", 60),
                                 (dt.date(2021, 9, 1), "筹备培训班。", 20)]:  # entered later, dated earlier
         task.refresh_from_db()
-        services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=day, note=note,
+        task_add_update(actor=staff, task=task, loaded_version=task.version, date=day, note=note,
                                  status=Task.Status.IN_PROGRESS, progress=progress)
     sheet = sheet_of(plan_workbook(world.plan, dt.date(2022, 1, 10)))
     rows = task_rows(sheet)
@@ -250,10 +239,10 @@ def test_annual_report_and_review_file_query_counts_stay_flat(world, staff):
 
 def test_annual_report_of_a_past_year_shows_each_task_as_it_stood_at_the_years_end(world, staff):
     task = world.school_task
-    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 10, 20),
+    task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2021, 10, 20),
                              note="举办骨干培训班。", status=Task.Status.IN_PROGRESS, progress=60)
     task.refresh_from_db()
-    services.task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2022, 3, 1),
+    task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date(2022, 3, 1),
                              note="培训班总结上报。", status=Task.Status.DONE, progress=100)
     today = dt.date(2022, 6, 1)
 
@@ -427,8 +416,8 @@ def soffice() -> str:
 
 @pytest.mark.libreoffice
 def test_libreoffice_converts_the_workbooks_and_both_documents_to_pdf(tmp_path: Path):
-    from tracker.dashboard import build_dashboard
-    from tracker.reports.dashboard_xlsx import dashboard_workbook
+    from tracker.reporting.dashboard import build_dashboard
+    from tracker.reporting.dashboard_xlsx import dashboard_workbook
 
     command = soffice()  # before seeding the demo, so a skip costs nothing
     call_command("seed_plans")

@@ -10,10 +10,12 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from tracker import roster_xlsx
 from tracker.demo.roster import SPECIALITIES, TEAMS, college_roster
-from tracker.models import OrgUnit, Speciality, Team, TeamMembership, Volunteer
-from tracker.services.roster import (
+from tracker.org.models import OrgUnit
+from tracker.org.versions import StaleEditError
+from tracker.roster import xlsx as roster_xlsx
+from tracker.roster.models import Speciality, Team, TeamMembership, Volunteer
+from tracker.roster.services import (
     VolunteerData,
     split_specialities,
     team_create,
@@ -22,7 +24,6 @@ from tracker.services.roster import (
     volunteer_create,
     volunteer_update,
 )
-from tracker.services.tasks import StaleEditError
 
 from .factories import TeamFactory, TeamMembershipFactory, VolunteerFactory
 

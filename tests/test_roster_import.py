@@ -19,9 +19,10 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
-from tracker import roster_xlsx
-from tracker.models import OrgUnit, RosterImport, Speciality, Volunteer
-from tracker.services.roster import VolunteerData, roster_import_apply, roster_import_stage, volunteer_create
+from tracker.org.models import OrgUnit
+from tracker.roster import xlsx as roster_xlsx
+from tracker.roster.models import RosterImport, Speciality, Volunteer
+from tracker.roster.services import VolunteerData, roster_import_apply, roster_import_stage, volunteer_create
 
 from .conftest import client_for
 from .factories import HEADERS, OrgUnitFactory, VolunteerFactory, person_row, workbook_bytes

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tracker.models.org import Institution, OrgUnit
-from tracker.models.plans import Phase, Plan, Stage, Task, TaskParty
+from tracker.org.models import Institution, OrgUnit
+from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,12 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker import metrics
-from tracker.metrics import METRICS
-from tracker.models import Institution, MenuMatch, Plan, Quota, QuotaEntry
+from tracker.org.models import Institution
+from tracker.plans.models import Plan
+from tracker.quotas import metrics
+from tracker.quotas.metrics import METRICS
+from tracker.quotas.models import Quota, QuotaEntry
+from tracker.work.models.menus import MenuMatch
 
 from .conftest import client_for
 from .factories import InstitutionFactory, QuotaFactory

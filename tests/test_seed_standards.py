@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tracker.models import Standard, StandardItem
-from tracker.services.standards import score_choices
+from tracker.assessments.models.standards import Standard, StandardItem
+from tracker.assessments.services.standards import score_choices
 
 from .factories import StandardFactory
 

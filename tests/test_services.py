@@ -4,8 +4,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tracker import services
-from tracker.models import EvidenceFile, Task, TaskUpdate
+from tracker.org.models import EvidenceFile
+from tracker.org.versions import StaleEditError
+from tracker.plans.models import Task, TaskUpdate
+from tracker.plans.services import task_add_update
 
 from .factories import PDF_BYTES
 
@@ -15,7 +17,7 @@ def add(actor, task, **kwargs):
     defaults = {"loaded_version": task.version, "date": dt.date(2021, 10, 1), "note": "召开培训班。",
                 "status": Task.Status.IN_PROGRESS, "progress": 40}
     defaults.update(kwargs)
-    return services.task_add_update(actor=actor, task=task, **defaults)
+    return task_add_update(actor=actor, task=task, **defaults)
 
 
 def test_update_moves_task_and_records_who_and_when(world, staff):
@@ -71,7 +73,7 @@ def test_bad_file_stores_nothing_at_all(world, staff, settings):
 def test_stale_edit_is_refused_and_names_the_change_in_between(world, staff, leader):
     task = world.school_task
     add(staff, task, note="第一位同事的更新。")
-    with pytest.raises(services.StaleEditError) as stale:
+    with pytest.raises(StaleEditError) as stale:
         add(staff, task, loaded_version=1, note="基于旧页面的更新。")
     assert [change.note for change in stale.value.changes] == ["第一位同事的更新。"]
     assert TaskUpdate.objects.count() == 1

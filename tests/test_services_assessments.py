@@ -12,10 +12,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tracker.models import Assessment, AssessmentTransition, FilingReminder, Rectification, ReviewStep
-from tracker.services import StaleEditError
-from tracker.services import assessments as svc
-from tracker.services.standards import validate_score
+from tracker.assessments.models.assessments import (
+    Assessment,
+    AssessmentTransition,
+    FilingReminder,
+    Rectification,
+    ReviewStep,
+)
+from tracker.assessments.services import assessments as svc
+from tracker.assessments.services.standards import validate_score
+from tracker.org.versions import StaleEditError
 
 from .factories import (
     AssessmentRoundFactory,

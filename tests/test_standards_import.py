@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from tracker.models import Standard, StandardGroup, StandardItem
-from tracker.services import standards as service
-from tracker.standards_xlsx import HEADERS, XLSX_CONTENT_TYPE, parse_mode
+from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
+from tracker.assessments.services import standards as service
+from tracker.assessments.xlsx import HEADERS, XLSX_CONTENT_TYPE, parse_mode
 
 from .conftest import client_for
 from .factories import GOOD_ROWS, StandardFactory, standard_upload, standard_workbook

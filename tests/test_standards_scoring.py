@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from tracker.models import StandardItem
-from tracker.services.standards import score_choices, validate_score
+from tracker.assessments.models.standards import StandardItem
+from tracker.assessments.services.standards import score_choices, validate_score
 
 Mode = StandardItem.Mode
 

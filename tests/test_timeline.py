@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from tracker.models import Plan, Task
-from tracker.timeline import (
+from tracker.plans.models import Plan, Task
+from tracker.plans.timeline import (
     TimelinePhase,
     TimelinePlan,
     TimelineStage,

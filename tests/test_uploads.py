@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tracker.models import EvidenceFile
-from tracker.uploads import check_evidence_file
+from tracker.org.models import EvidenceFile
+from tracker.org.uploads import check_evidence_file
 
 from .conftest import client_for
 from .factories import PDF_BYTES

@@ -15,17 +15,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from tracker.models import (
+from tracker.assessments.models.assessments import (
     Assessment,
     AssessmentEntry,
     AssessmentRound,
     AssessmentTransition,
-    EvidenceFile,
     FilingReminder,
-    OrgUnit,
     Rectification,
-    StandardItem,
 )
+from tracker.assessments.models.standards import StandardItem
+from tracker.org.models import EvidenceFile, OrgUnit
 
 from .conftest import client_for, make_person
 from .factories import (

@@ -13,8 +13,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
-from tracker.ledger_xlsx import HEADERS
-from tracker.models import Activity, EvidenceFile
+from tracker.org.models import EvidenceFile
+from tracker.work.models.platforms import Activity
+from tracker.work.xlsx import HEADERS
 
 from .conftest import client_for
 from .factories import (

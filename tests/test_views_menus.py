@@ -12,8 +12,9 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from tracker.models import MenuMatch, NeedItem, ResourceItem, Speciality
-from tracker.services import menus as services
+from tracker.roster.models import Speciality
+from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
+from tracker.work.services import menus as services
 
 from .conftest import client_for
 from .factories import (

@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tracker.models import EvidenceFile, Task, TaskUpdate
+from tracker.org.models import EvidenceFile
+from tracker.plans.models import Task, TaskUpdate
 
 from .conftest import client_for
 from .factories import PDF_BYTES, EvidenceFileFactory, TaskFactory, TaskPartyFactory, TaskUpdateFactory

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tracker.models import OrgUnit, WorkPlatform
+from tracker.org.models import OrgUnit
+from tracker.work.models.platforms import WorkPlatform
 
 from .conftest import client_for
 from .factories import ActivityFactory, OrgUnitFactory, VolunteerFactory, WorkPlatformFactory

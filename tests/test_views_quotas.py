@@ -13,8 +13,11 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from tracker.metrics import METRICS
-from tracker.models import Activity, EvidenceFile, MenuMatch, OrgUnit, Quota, QuotaEntry, WorkPlatform
+from tracker.org.models import EvidenceFile, OrgUnit
+from tracker.quotas.metrics import METRICS
+from tracker.quotas.models import Quota, QuotaEntry
+from tracker.work.models.menus import MenuMatch
+from tracker.work.models.platforms import Activity, WorkPlatform
 
 from .conftest import client_for
 from .factories import (

@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from tracker.models import OrgUnit, Rectification
-from tracker.services.assessments import review_opinion_add
+from tracker.assessments.models.assessments import Rectification
+from tracker.assessments.services.assessments import review_opinion_add
+from tracker.org.models import OrgUnit
 
 from .conftest import client_for
 from .factories import (

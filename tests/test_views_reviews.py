@@ -14,17 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tracker.models import (
+from tracker.assessments.models.assessments import (
     Assessment,
     AssessmentEntry,
-    OrgUnit,
     Rectification,
     Review,
     ReviewOpinion,
     ReviewStep,
-    Standard,
 )
-from tracker.services.assessments import review_opinion_add
+from tracker.assessments.models.standards import Standard
+from tracker.assessments.services.assessments import review_opinion_add
+from tracker.org.models import OrgUnit
 
 from .conftest import client_for
 from .factories import (

@@ -14,8 +14,9 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
-from tracker import roster_xlsx
-from tracker.models import OrgUnit, TeamMembership, Volunteer
+from tracker.org.models import OrgUnit
+from tracker.roster import xlsx as roster_xlsx
+from tracker.roster.models import TeamMembership, Volunteer
 
 from .conftest import client_for
 from .factories import (

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tracker.models import StandardItem
-from tracker.standards_xlsx import HEADERS, XLSX_CONTENT_TYPE
+from tracker.assessments.models.standards import StandardItem
+from tracker.assessments.xlsx import HEADERS, XLSX_CONTENT_TYPE
 
 from .conftest import client_for
 from .factories import StandardFactory, StandardGroupFactory, StandardItemFactory
@@ -117,7 +117,7 @@ def test_list_query_count_stays_flat(world, staff):
 
 
 def test_standard_added_by_staff_in_admin_belongs_to_her_institution(world, staff):
-    from tracker.models import Standard
+    from tracker.assessments.models.standards import Standard
 
     response = client_for(staff).post(reverse("admin:tracker_standard_add"), {
         "institution": "", "name": "学院标准", "level": "college", "source_document": "本校文件",

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tracker.models import OrgUnit
+from tracker.org.models import OrgUnit
 
 from .conftest import client_for
 from .factories import (

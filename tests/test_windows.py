@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from tracker.windows import format_window, month_end, month_start
+from tracker.org.windows import format_window, month_end, month_start
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tracker.models import Activity, EvidenceFile, OrgUnit, WorkPlatform
-from tracker.services.tasks import StaleEditError
-from tracker.services.work import (
+from tracker.org.models import EvidenceFile, OrgUnit
+from tracker.org.versions import StaleEditError
+from tracker.work.models.platforms import Activity, WorkPlatform
+from tracker.work.services.platforms import (
     ActivityFields,
     PlatformFields,
     activity_create,
@@ -263,7 +264,7 @@ def demo_base():
     from django.core.management import call_command
 
     from tracker.demo.plans import ensure_accounts, ensure_units
-    from tracker.models import Institution
+    from tracker.org.models import Institution
 
     call_command("seed_plans")
     for institution in Institution.objects.all():

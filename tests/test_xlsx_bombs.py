@@ -22,8 +22,11 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from tracker import roster_xlsx, standards_xlsx, xlsx
-from tracker.models import RosterImport, Standard, StandardGroup, StandardItem, Volunteer
+from tracker.assessments import xlsx as standards_xlsx
+from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
+from tracker.org import xlsx
+from tracker.roster import xlsx as roster_xlsx
+from tracker.roster.models import RosterImport, Volunteer
 
 from .conftest import client_for
 from .factories import GOOD_ROWS, person_row, standard_workbook, workbook_bytes

@@ -26,10 +26,13 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 
-from tracker import xlsx
-from tracker.dashboard import build_dashboard, to_json
-from tracker.models import OrgUnit, Quota, ReportSnapshot, Task
-from tracker.xlsx import XLSX_CONTENT_TYPE, append_row, safe_cell, write_cell
+from tracker.org import xlsx
+from tracker.org.models import OrgUnit
+from tracker.org.xlsx import XLSX_CONTENT_TYPE, append_row, safe_cell, write_cell
+from tracker.plans.models import Task
+from tracker.quotas.models import Quota
+from tracker.reporting.dashboard import build_dashboard, to_json
+from tracker.reporting.models import ReportSnapshot
 
 from .conftest import client_for
 from .factories import (

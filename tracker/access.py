@@ -10,28 +10,14 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import (
-    Activity,
-    Assessment,
-    AssessmentEntry,
-    AssessmentRound,
-    EvidenceFile,
-    Institution,
-    MenuMatch,
-    NeedItem,
-    OrgUnit,
-    Plan,
-    Profile,
-    Quota,
-    Rectification,
-    ResourceItem,
-    Review,
-    Standard,
-    Task,
-    Team,
-    Volunteer,
-    WorkPlatform,
-)
+from tracker.assessments.models.assessments import Assessment, AssessmentEntry, AssessmentRound, Rectification, Review
+from tracker.assessments.models.standards import Standard
+from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
+from tracker.plans.models import Plan, Task
+from tracker.quotas.models import Quota
+from tracker.roster.models import Team, Volunteer
+from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
+from tracker.work.models.platforms import Activity, WorkPlatform
 
 Role = Profile.Role
 # An assessment that has left the unit's hands: what a review file may show.
@@ -515,6 +501,6 @@ def can_freeze_snapshot(user: User, institution_id: int) -> bool:
 
 
 def snapshots_visible_to(user: User):
-    from .models import ReportSnapshot
+    from tracker.reporting.models import ReportSnapshot
 
     return ReportSnapshot.objects.filter(institution__in=dashboard_institutions(user))

@@ -22,31 +22,26 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access, services
-from .models import (
-    Activity,
-    EvidenceFile,
-    Institution,
-    MenuMatch,
-    NeedItem,
-    OrgUnit,
-    Phase,
-    Plan,
-    Profile,
-    Quota,
-    QuotaEntry,
-    ResourceItem,
-    RosterImport,
-    Speciality,
-    Stage,
-    Task,
-    TaskParty,
-    TaskUpdate,
-    Team,
-    TeamMembership,
-    Volunteer,
-    WorkPlatform,
+from tracker import access
+from tracker.assessments.models.assessments import (
+    Assessment,
+    AssessmentEntry,
+    AssessmentRound,
+    AssessmentTransition,
+    FilingReminder,
+    Rectification,
+    Review,
+    ReviewOpinion,
+    ReviewStep,
 )
+from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
+from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
+from tracker.org.services import profile_assign_role
+from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
+from tracker.quotas.models import Quota, QuotaEntry
+from tracker.roster.models import RosterImport, Speciality, Team, TeamMembership, Volunteer
+from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
+from tracker.work.models.platforms import Activity, WorkPlatform
 
 # For each model a foreign key may point to: the path from that model to its institution.
 INSTITUTION_PATHS = {
@@ -317,7 +312,7 @@ class ProfileAdmin(InstitutionScopedAdmin):
         if obj.role == Profile.Role.ADMIN and not access.is_admin(request.user):
             raise PermissionDenied  # the form offers no such choice; this holds even if a form ever does
         # The service also sets the admin flag and group that go with the role.
-        profile = services.profile_assign_role(
+        profile = profile_assign_role(
             user=obj.user, role=obj.role, institution=obj.institution, unit=obj.unit,
         )
         obj.pk = profile.pk
@@ -419,14 +414,13 @@ class RosterImportAdmin(ReadOnlyRecordAdmin):
 
 
 # standards
-from .models import Standard, StandardGroup, StandardItem  # noqa: E402  (appended section; keeps the top list stable)
 
 INSTITUTION_PATHS[Standard] = "institution"  # a group's standard is chosen among the user's institution's
 
 
 def standard_in_use(standard_id: int | None) -> bool:
     """A standard some self-assessment round scores against: its items are frozen (import a new version instead)."""
-    from .models import AssessmentRound
+    from tracker.assessments.models.assessments import AssessmentRound
 
     return standard_id is not None and AssessmentRound.objects.filter(standard_id=standard_id).exists()
 
@@ -507,17 +501,6 @@ class StandardGroupAdmin(FrozenWhenUsedMixin, InstitutionScopedAdmin):
 
 # self-assessments, rectifications and reviews: written through the portal's pages (the workflow lives in the
 # services), so the admin shows them read-only; a round's and a review's name and dates may be corrected here.
-from .models import (  # noqa: E402
-    Assessment,
-    AssessmentEntry,
-    AssessmentRound,
-    AssessmentTransition,
-    FilingReminder,
-    Rectification,
-    Review,
-    ReviewOpinion,
-    ReviewStep,
-)
 
 INSTITUTION_PATHS[AssessmentRound] = "institution"
 

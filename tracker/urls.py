@@ -1,20 +1,13 @@
 from django.urls import path
 
-from .views import (
-    assessments,
-    dashboard,
-    evidence,
-    home,
-    menus,
-    plans,
-    quotas,
-    rectifications,
-    reminders,
-    reviews,
-    roster,
-    standards,
-    work,
-)
+from tracker.assessments.views import assessments, rectifications, reviews, standards
+from tracker.plans import views as plans
+from tracker.portal.views import evidence, home
+from tracker.quotas import views as quotas
+from tracker.reporting.views import dashboard, reminders
+from tracker.roster import views as roster
+from tracker.work.views import menus
+from tracker.work.views import platforms as work
 
 app_name = "tracker"
 

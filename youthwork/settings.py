@@ -52,12 +52,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything that needs a session
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (policy under Security)
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "tracker.middleware.ChosenLanguageMiddleware",
+    "tracker.portal.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "tracker.middleware.ReviewerScopeMiddleware",
+    "tracker.portal.middleware.ReviewerScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",  # user.is_verified(): the session gave a second-factor code
     "tracker.signin.middleware.IdleTimeoutMiddleware",  # signed out after SESSION_IDLE_TIMEOUT without a request
@@ -81,7 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "tracker.context_processors.portal",
+                "tracker.portal.context_processors.portal",
             ],
             "builtins": ["tracker.templatetags.scores", "tracker.templatetags.sentences"],  # |score, {% sp %}
         },
@@ -89,7 +89,7 @@ TEMPLATES = [
 ]
 
 # <select> drawn in Python: the same HTML as Django's widget templates, faster (tracker/forms/renderer.py).
-FORM_RENDERER = "tracker.forms.renderer.PortalFormRenderer"
+FORM_RENDERER = "tracker.portal.renderer.PortalFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite under var/ is the embedded default; PostgreSQL is the real database (DATABASE_URL).

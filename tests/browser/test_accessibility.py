@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from tracker.demo import DEMO_PASSWORD
-from tracker.models import Task, TaskUpdate
+from tracker.plans.models import Task, TaskUpdate
 
 from ..pages import main_pages
 from . import chromium

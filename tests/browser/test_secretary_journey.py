@@ -18,17 +18,11 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tracker import services
-from tracker.models import (
-    Activity,
-    Assessment,
-    AssessmentTransition,
-    OrgUnit,
-    Profile,
-    Rectification,
-    RosterImport,
-    Volunteer,
-)
+from tracker.assessments.models.assessments import Assessment, AssessmentTransition, Rectification
+from tracker.org.models import OrgUnit, Profile
+from tracker.org.services import profile_assign_role
+from tracker.roster.models import RosterImport, Volunteer
+from tracker.work.models.platforms import Activity
 
 from ..factories import AssessmentRoundFactory, InstitutionFactory, OrgUnitFactory, UserFactory
 from .journeys import Journey, download, evidence_file, nav, number, sign_in, zh
@@ -116,9 +110,9 @@ def test_secretary_imports_records_files_fixes_and_closes_a_gap_with_staff(page,
     committee = OrgUnitFactory(institution=institution, kind=OrgUnit.Kind.SCHOOL_COMMITTEE, name="校关工委")
     college = OrgUnitFactory(institution=institution, kind=OrgUnit.Kind.COLLEGE, name=COLLEGE, parent=committee)
     secretary = UserFactory(username="secretary", first_name="李秀英", password=PASSWORD)
-    services.profile_assign_role(user=secretary, role=Profile.Role.SECRETARY, institution=institution, unit=college)
+    profile_assign_role(user=secretary, role=Profile.Role.SECRETARY, institution=institution, unit=college)
     staff = UserFactory(username="staff", first_name="王建国", password=PASSWORD)
-    services.profile_assign_role(user=staff, role=Profile.Role.STAFF, institution=institution)
+    profile_assign_role(user=staff, role=Profile.Role.STAFF, institution=institution)
     AssessmentRoundFactory(institution=institution, name="2025年对标找差")
     minutes = evidence_file(tmp_path, "党委会议纪要.pdf")
     rules = evidence_file(tmp_path, "工作制度汇编（送审稿）.pdf")

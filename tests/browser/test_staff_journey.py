@@ -9,8 +9,9 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
-from tracker import services
-from tracker.models import EvidenceFile, Institution, Profile, Task
+from tracker.org.models import EvidenceFile, Institution, Profile
+from tracker.org.services import profile_assign_role
+from tracker.plans.models import Task
 
 from ..factories import UserFactory
 from .journeys import Journey, download, evidence_file, nav, number, sign_in, zh
@@ -33,7 +34,7 @@ def test_staff_reports_task_15_done_with_evidence_and_the_dashboard_moves(page, 
     call_command("loaddata", "seed_plans", verbosity=0)
     cumt = Institution.objects.get(code="cumt")
     staff = UserFactory(username="staff", first_name="王建国", password=PASSWORD)
-    services.profile_assign_role(user=staff, role=Profile.Role.STAFF, institution=cumt)
+    profile_assign_role(user=staff, role=Profile.Role.STAFF, institution=cumt)
     task = Task.objects.get(stage__phase__plan__institution=cumt, number="15")
     assert task.status == "not_started"
     notice = evidence_file(tmp_path, "骨干培训班通知.pdf")

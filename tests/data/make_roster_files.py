@@ -21,8 +21,8 @@ import django
 
 django.setup()
 
-from tracker.models import Volunteer  # noqa: E402
-from tracker.roster_xlsx import COLUMNS, chinese_label, write_roster  # noqa: E402
+from tracker.roster.models import Volunteer  # noqa: E402
+from tracker.roster.xlsx import COLUMNS, chinese_label, write_roster  # noqa: E402
 
 HERE = Path(__file__).parent
 UNIT = "机电工程学院"

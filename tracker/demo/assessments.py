@@ -14,10 +14,12 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from .. import services
-from ..models import Assessment, AssessmentRound, Institution, OrgUnit, Rectification, Review, Standard
-from ..services import assessments as svc
-from .plans import DEMO_PDF
+from tracker.assessments.models.assessments import Assessment, AssessmentRound, Rectification, Review
+from tracker.assessments.models.standards import Standard
+from tracker.assessments.services import assessments as svc
+from tracker.demo.plans import DEMO_PDF
+from tracker.org.models import Institution, OrgUnit
+from tracker.org.services import profile_assign_role
 
 COLLEGE_STANDARD = "二级关工委工作基本要求（演示）"
 SCHOOL_STANDARD = "校关工委工作基本要求（演示）"
@@ -58,7 +60,7 @@ def _score_for(item, gaps: dict) -> str:
         return "1"
     if item.number not in gaps:
         return str(item.points)
-    from ..services.standards import score_choices
+    from tracker.assessments.services.standards import score_choices
 
     choices = score_choices(item)
     return str(choices[1][0]) if choices else "0"
@@ -120,7 +122,7 @@ def _secretary_of(college: OrgUnit):
     if created:
         user.set_unusable_password()
         user.save()
-    services.profile_assign_role(user=user, role="secretary", institution=college.institution, unit=college)
+    profile_assign_role(user=user, role="secretary", institution=college.institution, unit=college)
     return user
 
 

@@ -13,10 +13,13 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from ..models import Institution, MenuMatch, NeedItem, OrgUnit, Quota, QuotaEntry, ResourceItem, Volunteer
-from ..services.menus import match_advance, match_create, need_create, resource_create
-from ..services.quotas import quota_entry_create, quota_takes_values_by_hand
-from .plans import DEMO_PDF
+from tracker.demo.plans import DEMO_PDF
+from tracker.org.models import Institution, OrgUnit
+from tracker.quotas.models import Quota, QuotaEntry
+from tracker.quotas.services import quota_entry_create, quota_takes_values_by_hand
+from tracker.roster.models import Volunteer
+from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
+from tracker.work.services.menus import match_advance, match_create, need_create, resource_create
 
 # Which staff account makes each university's demo rows.
 DEMO_STAFF = {"cumt": "staff", "suda": "suda_staff"}

@@ -12,8 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from .. import services
-from ..models import Institution, OrgUnit, Profile, Task, TaskParty
+from tracker.org.models import Institution, OrgUnit, Profile
+from tracker.org.services import profile_assign_role
+from tracker.plans.models import Task, TaskParty
+from tracker.plans.services import task_add_update
 
 DEMO_PASSWORD = "demo12345"
 
@@ -77,7 +79,7 @@ def ensure_accounts() -> list[DemoAccount]:
             user.save()
         institution = Institution.objects.get(code=account.institution) if account.institution else None
         unit = OrgUnit.objects.get(institution=institution, name=account.unit) if account.unit else None
-        services.profile_assign_role(user=user, role=account.role, institution=institution, unit=unit)
+        profile_assign_role(user=user, role=account.role, institution=institution, unit=unit)
     return ACCOUNTS
 
 
@@ -134,16 +136,18 @@ def seed_demo() -> list[DemoAccount]:
     ensure_named_parties()
     accounts = ensure_accounts()
     # area demo data (each area's module adds its call here)
-    from .roster import seed_roster_demo  # imported at its call, so each area's demo is one block here
+    from tracker.demo.roster import seed_roster_demo  # imported at its call, so each area's demo is one block here
 
     seed_roster_demo()
-    from .work import seed_work_demo  # after the roster, so platforms and entries can name its people
+    from tracker.demo.work import seed_work_demo  # after the roster, so platforms and entries can name its people
 
     seed_work_demo()
-    from .menus import seed_menus_demo  # after the roster: the offers are its volunteers'
+    from tracker.demo.menus import seed_menus_demo  # after the roster: the offers are its volunteers'
 
     seed_menus_demo()
-    from .assessments import seed_assessments_demo  # after the accounts: reviewers and secretaries file it
+    from tracker.demo.assessments import (  # after the accounts: reviewers and secretaries file it
+        seed_assessments_demo,
+    )
 
     seed_assessments_demo()
     User = get_user_model()
@@ -159,7 +163,7 @@ def seed_demo() -> list[DemoAccount]:
             files = []
             if with_evidence:
                 files.append(SimpleUploadedFile(f"{task.title[:20]}佐证材料.pdf", DEMO_PDF, "application/pdf"))
-            services.task_add_update(
+            task_add_update(
                 actor=reporters[code], task=task, loaded_version=task.version, date=day, note=note,
                 status=status, progress=progress, files=files,
             )

@@ -16,8 +16,9 @@ import random
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from ..models import Institution, OrgUnit, Team, Volunteer
-from ..services.roster import (
+from tracker.org.models import Institution, OrgUnit
+from tracker.roster.models import Team, Volunteer
+from tracker.roster.services import (
     VolunteerData,
     team_create,
     team_membership_add,

@@ -21,9 +21,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Activity, Institution, OrgUnit, Volunteer, WorkPlatform
-from ..services.work import ActivityFields, PlatformFields, activity_create, platform_create
-from .plans import DEMO_PDF
+from tracker.demo.plans import DEMO_PDF
+from tracker.org.models import Institution, OrgUnit
+from tracker.roster.models import Volunteer
+from tracker.work.models.platforms import Activity, WorkPlatform
+from tracker.work.services.platforms import ActivityFields, PlatformFields, activity_create, platform_create
 
 PROVINCE = "江苏省教育系统关工委"
 DEMO_STAFF = {"cumt": "staff", "suda": "suda_staff"}

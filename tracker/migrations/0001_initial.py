@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import simple_history.models
-import tracker.models.plans
+import tracker.org.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -398,7 +398,7 @@ class Migration(migrations.Migration):
             name='EvidenceFile',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, upload_to=tracker.models.plans.evidence_path, verbose_name='file')),
+                ('file', models.FileField(max_length=200, upload_to=tracker.org.models.evidence_path, verbose_name='file')),
                 ('original_name', models.CharField(max_length=255, verbose_name='original file name')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size (bytes)')),
                 ('kind', models.CharField(max_length=10, verbose_name='file type')),

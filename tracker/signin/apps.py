@@ -10,7 +10,7 @@ class SigninConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from .sessions import start_session
+        from tracker.signin.sessions import start_session
 
         # Every way in (the sign-in form, the admin's login page, CAS, the test client's force_login) ends in
         # django.contrib.auth.login(), and only its signal reaches them all: that is where the session learns

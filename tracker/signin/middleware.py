@@ -14,8 +14,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .otp import confirmed_device
-from .sessions import LAST_SEEN_KEY, idle_timeout_seconds, refresh_interval_seconds, second_factor_required
+from tracker.signin.otp import confirmed_device
+from tracker.signin.sessions import (
+    LAST_SEEN_KEY,
+    idle_timeout_seconds,
+    refresh_interval_seconds,
+    second_factor_required,
+)
 
 # Pages a user who still owes a code may open: the way in, the way out and the code pages themselves.
 OPEN_BEFORE_SECOND_FACTOR = frozenset({"login", "logout", "set_language", "otp_verify", "otp_setup", "cas_login"})

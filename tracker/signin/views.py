@@ -19,10 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tracker.access import is_admin
 from tracker.demo import DEMO_PASSWORD
-
-from . import otp
-from .cas import cas_logout_url, signed_in_through_cas
-from .forms import CodeForm
+from tracker.signin import otp
+from tracker.signin.cas import cas_logout_url, signed_in_through_cas
+from tracker.signin.forms import CodeForm
 
 RECENT_SIGN_INS = 5
 

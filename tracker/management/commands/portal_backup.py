@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import filesizeformat
 
-from tracker.backup import BackupError, backup_write
+from tracker.ops.backup import BackupError, backup_write
 
 
 class Command(BaseCommand):

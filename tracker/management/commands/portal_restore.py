@@ -13,7 +13,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.defaultfilters import filesizeformat
 
-from tracker.backup import BackupError, backup_restore
+from tracker.ops.backup import BackupError, backup_restore
 
 
 class Command(BaseCommand):

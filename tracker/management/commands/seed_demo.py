@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.demo import DEMO_PASSWORD, seed_demo
-from tracker.models import Institution, Profile
+from tracker.org.models import Institution, Profile
 
 
 class Command(BaseCommand):

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker.models import Institution, Quota, Standard, StandardGroup, StandardItem
+from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
+from tracker.org.models import Institution
+from tracker.quotas.models import Quota
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "seed_plans.json"
 QUOTA_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "seed_quotas.json"

@@ -19,8 +19,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tracker import reminders
-from tracker.reminders import Item, Mailing, Summary
+from tracker.reporting import reminders
+from tracker.reporting.reminders import Item, Mailing, Summary
 
 
 def _date(value: str) -> dt.date:

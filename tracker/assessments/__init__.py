@@ -1,0 +1,1 @@
+"""Standards, self-assessment rounds, assessments, rectifications and reviews."""

@@ -1,0 +1,1 @@
+"""The plan (推进表): plans, phases, stages, tasks and their dated updates."""

@@ -1,0 +1,62 @@
+"""Named reads of the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Coalesce
+
+if TYPE_CHECKING:
+    from tracker.org.models import OrgUnit
+
+
+class TaskQuerySet(models.QuerySet):
+    def with_schedule(self) -> TaskQuerySet:
+        """Tasks with their stage, phase and plan joined, `due_on` annotated and responsible parties prefetched."""
+        from tracker.plans.models import TaskParty
+
+        return (
+            self.select_related("stage__phase__plan__institution")
+            .annotate(due_on=Coalesce(F("due_date"), F("stage__end_date")))
+            .prefetch_related(
+                Prefetch("parties", queryset=TaskParty.objects.select_related("unit").order_by("role", "id"))
+            )
+        )
+
+    def overdue_on(self, day: dt.date) -> TaskQuerySet:
+        """Tasks not done whose due date (their own, else their stage's end) is before `day`."""
+        return self.annotate(due_on=Coalesce(F("due_date"), F("stage__end_date"))).filter(
+            due_on__lt=day
+        ).exclude(status="done")
+
+    def for_unit(self, unit: OrgUnit) -> TaskQuerySet:
+        """Tasks this unit answers for: named as that unit, or as every unit of its kind."""
+        return self.filter(
+            Q(parties__unit=unit) | Q(parties__unit__isnull=True, parties__kind=unit.kind)
+        ).distinct()
+
+    def led_by(self, unit: OrgUnit) -> TaskQuerySet:
+        """Tasks whose lead party is this unit, or every unit of its kind."""
+        return self.filter(
+            Q(parties__role="lead") & (Q(parties__unit=unit) | Q(parties__unit__isnull=True, parties__kind=unit.kind))
+        ).distinct()
+
+
+class TaskUpdateQuerySet(models.QuerySet):
+    def for_log(self) -> TaskUpdateQuerySet:
+        """Updates newest first, with author, unit and evidence files fetched in two more queries at most."""
+        return self.select_related("author", "unit").prefetch_related("evidence")
+
+
+class PlanQuerySet(models.QuerySet):
+    def with_progress(self) -> PlanQuerySet:
+        """Plans with their institution and counts of tasks in all and done."""
+        return self.select_related("institution").annotate(
+            task_total=models.Count("phases__stages__tasks", distinct=True),
+            task_done=models.Count("phases__stages__tasks", filter=Q(phases__stages__tasks__status="done"),
+                                   distinct=True),
+        )
+

@@ -1,0 +1,1 @@
+"""Quotas and the metrics that compute them."""

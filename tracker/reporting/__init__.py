@@ -1,0 +1,1 @@
+"""The dashboard, snapshots, reports (docx, xlsx) and reminders."""

@@ -1,0 +1,409 @@
+"""What falls due and what is overdue: tasks, rectifications and review steps, for a unit or a signed-in user.
+
+Read by the "my reminders" page (views/reminders.py) and by `manage.py send_reminders`. Nothing here writes.
+
+- A unit answers for a task when the task names it, or names every unit of its kind (`TaskQuerySet.for_unit`,
+  the same rule as `access._answers_for`); it owns the rectifications whose owner unit it is.
+- A secretary or liaison sees her unit's; committee staff, leaders and administrators the whole institution's,
+  grouped by the responsible party, plus the university review's dated steps; a reviewer nothing.
+- "Due" means not done and due on or before `today + days`; "overdue" means due before `today`.
+
+Every read is a fixed number of queries, whatever the number of rows: tasks (1) and their parties (1),
+rectifications (1), review steps (1); the command's bulk read adds units (1) and addresses (1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from tracker import access
+from tracker.assessments.models.assessments import Rectification, ReviewStep
+from tracker.org.models import Institution, OrgUnit, Profile
+from tracker.plans.models import PARTY_KIND_LABELS, Task, TaskParty
+
+User = AbstractBaseUser | AnonymousUser
+Role = Profile.Role
+
+PAGE_DAYS = 30  # the "my reminders" page looks a month ahead
+MAIL_DAYS = 7  # send_reminders' default
+
+TASK = "task"
+RECTIFICATION = "rectification"
+REVIEW_STEP = "review_step"
+KINDS = (TASK, RECTIFICATION, REVIEW_STEP)
+
+# Scopes of a Reminders result.
+UNIT = "unit"
+INSTITUTION = "institution"
+NOTHING = "nothing"
+
+# Groups follow the organisation: party committee, school committee, colleges, member units, then outsiders.
+KIND_RANK = {kind: rank for rank, kind in enumerate(OrgUnit.Kind.values)}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing that falls due: a task, a rectification or a review step, as a page or a mail lists it."""
+
+    kind: str
+    obj: Task | Rectification | ReviewStep
+    number: str
+    title: str
+    due: dt.date
+    today: dt.date
+    path: str  # the page's path, without scheme and host
+    parties: str = ""  # who answers for it, in words
+
+    @property
+    def overdue(self) -> bool:
+        return self.due < self.today
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, (self.today - self.due).days)
+
+    @property
+    def days_left(self) -> int:
+        return max(0, (self.due - self.today).days)
+
+    @property
+    def kind_label(self) -> str:
+        return {TASK: _("Task"), RECTIFICATION: _("Rectification"), REVIEW_STEP: _("Review step")}[self.kind]
+
+    @property
+    def sort_key(self) -> tuple:
+        """Due date, then tasks before rectifications before steps; ties keep the read's order (sorts are stable)."""
+        return (self.due, KINDS.index(self.kind))
+
+
+@dataclass
+class Group:
+    """The items one responsible party answers for: a unit, or every unit of a kind (e.g. 各二级关工委)."""
+
+    key: tuple
+    label: str
+    institution: Institution
+    unit: OrgUnit | None = None
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> list[Item]:
+        return [item for item in self.items if item.overdue]
+
+    @property
+    def due_soon(self) -> list[Item]:
+        return [item for item in self.items if not item.overdue]
+
+
+@dataclass
+class Reminders:
+    """What one unit, or one reader of the whole institution, has falling due."""
+
+    today: dt.date
+    days: int
+    scope: str
+    groups: list[Group] = field(default_factory=list)
+    steps: list[Item] = field(default_factory=list)
+    unit: OrgUnit | None = None
+    several_institutions: bool = False
+
+    @property
+    def horizon(self) -> dt.date:
+        return self.today + dt.timedelta(days=self.days)
+
+    @property
+    def items(self) -> list[Item]:
+        """Every task and rectification once (a task led by two parties sits in two groups), by due date."""
+        seen, result = set(), []
+        for group in self.groups:
+            for item in group.items:
+                if (item.kind, item.obj.pk) not in seen:
+                    seen.add((item.kind, item.obj.pk))
+                    result.append(item)
+        return sorted(result, key=lambda item: item.sort_key)
+
+    @property
+    def overdue(self) -> list[Item]:
+        return [item for item in [*self.items, *self.steps] if item.overdue]
+
+    @property
+    def due_soon(self) -> list[Item]:
+        return [item for item in [*self.items, *self.steps] if not item.overdue]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups and not self.steps
+
+    def only_overdue(self) -> Reminders:
+        """The same reminders with everything not yet overdue left out (the staff's daily summary)."""
+        groups = [Group(g.key, g.label, g.institution, g.unit, g.overdue) for g in self.groups]
+        return Reminders(self.today, self.days, self.scope, [g for g in groups if g.items],
+                         [step for step in self.steps if step.overdue], self.unit, self.several_institutions)
+
+
+# --- Reads ----------------------------------------------------------------------------------------
+
+
+def _horizon(today: dt.date, days: int) -> dt.date:
+    return today + dt.timedelta(days=days)
+
+
+def due_tasks(tasks: QuerySet[Task], today: dt.date, days: int) -> list[Task]:
+    """Tasks not done and due by `today + days` (overdue ones included), with plan and parties: two queries."""
+    return list(
+        tasks.with_schedule().exclude(status=Task.Status.DONE).filter(due_on__lte=_horizon(today, days))
+        .order_by("due_on", "stage__phase__plan_id", "stage__phase__order", "stage__order", "order")
+    )
+
+
+def due_rectifications(rectifications: QuerySet[Rectification], today: dt.date, days: int) -> list[Rectification]:
+    """Open entries (not done, not verified) whose deadline is by `today + days`, with unit and institution."""
+    return list(
+        rectifications.exclude(status__in=Rectification.CLOSED).filter(deadline__lte=_horizon(today, days))
+        .select_related("unit", "institution").order_by("deadline", "pk")
+    )
+
+
+def due_steps(steps: QuerySet[ReviewStep], today: dt.date, days: int) -> list[ReviewStep]:
+    """Review steps with a planned date by `today + days` and no done date, with their review and institution."""
+    return list(
+        steps.filter(done_on__isnull=True, planned_on__isnull=False, planned_on__lte=_horizon(today, days))
+        .select_related("review__institution").order_by("planned_on", "pk")
+    )
+
+
+# --- Items ----------------------------------------------------------------------------------------
+
+
+def task_item(task: Task, today: dt.date) -> Item:
+    parties = "、".join(str(party.label) for party in [*task.lead_parties, *task.cooperating_parties])
+    return Item(TASK, task, task.code, task.title, task.due_on, today, task.get_absolute_url(), parties)
+
+
+def rectification_item(rectification: Rectification, today: dt.date) -> Item:
+    problem = rectification.problem.strip().splitlines()[0] if rectification.problem.strip() else ""
+    title = problem if len(problem) <= 60 else problem[:59] + "…"
+    return Item(RECTIFICATION, rectification, str(rectification.pk), title, rectification.deadline, today,
+                rectification.get_absolute_url(), rectification.unit.label)
+
+
+def step_item(step: ReviewStep, today: dt.date) -> Item:
+    review = step.review
+    title = f"{review.name}：{step.get_kind_display()}"
+    return Item(REVIEW_STEP, step, str(step.number), title, step.planned_on, today,
+                f"{review.get_absolute_url()}#step-{step.pk}")
+
+
+def _sorted(items: Iterable[Item]) -> list[Item]:
+    return sorted(items, key=lambda item: item.sort_key)
+
+
+# --- One unit -------------------------------------------------------------------------------------
+
+
+def _unit_reminders(unit: OrgUnit, institution: Institution, tasks: Sequence[Task],
+                    rectifications: Sequence[Rectification], today: dt.date, days: int) -> Reminders:
+    items = [task_item(task, today) for task in tasks]
+    items += [rectification_item(entry, today) for entry in rectifications]
+    groups = [Group(_unit_key(unit, institution), unit.name, institution, unit, _sorted(items))] if items else []
+    return Reminders(today, days, UNIT, groups, unit=unit)
+
+
+def for_unit(unit: OrgUnit, *, today: dt.date, days: int) -> Reminders:
+    """The tasks of its institution that `unit` answers for, and the rectifications it owns, due by today + days."""
+    tasks = Task.objects.filter(stage__phase__plan__institution_id=unit.institution_id).for_unit(unit)
+    rectifications = due_rectifications(Rectification.objects.filter(unit=unit), today, days)
+    return _unit_reminders(unit, unit.institution, due_tasks(tasks, today, days), rectifications, today, days)
+
+
+# --- The whole institution --------------------------------------------------------------------------
+
+
+def _unit_key(unit: OrgUnit, institution: Institution) -> tuple:
+    return (institution.code, KIND_RANK.get(unit.kind, len(KIND_RANK)), 1, unit.order, unit.name, unit.pk)
+
+
+def _party_group(party: TaskParty, institution: Institution) -> Group:
+    if party.unit_id is not None:
+        return Group(_unit_key(party.unit, institution), party.unit.name, institution, party.unit)
+    key = (institution.code, KIND_RANK.get(party.kind, len(KIND_RANK)), 0, 0, "", 0)
+    return Group(key, str(PARTY_KIND_LABELS.get(party.kind, party.kind)), institution)
+
+
+def _institution_reminders(tasks: Sequence[Task], rectifications: Sequence[Rectification],
+                           steps: Sequence[ReviewStep], today: dt.date, days: int) -> Reminders:
+    """Tasks under each of their lead parties (every party when none leads), rectifications under their owner."""
+    groups: dict[tuple, Group] = {}
+
+    def add(group: Group, item: Item) -> None:
+        groups.setdefault(group.key, group).items.append(item)
+
+    for task in tasks:
+        institution = task.stage.phase.plan.institution
+        parties = task.lead_parties or list(task.parties.all())
+        item = task_item(task, today)
+        if not parties:
+            add(Group((institution.code, len(KIND_RANK) + 1, 0, 0, "", 0), _("No responsible unit named"),
+                      institution), item)
+        for party in parties:
+            add(_party_group(party, institution), item)
+    for entry in rectifications:
+        add(Group(_unit_key(entry.unit, entry.institution), entry.unit.name, entry.institution, entry.unit),
+            rectification_item(entry, today))
+    ordered = [groups[key] for key in sorted(groups)]
+    for group in ordered:
+        group.items = _sorted(group.items)
+    step_items = _sorted(step_item(step, today) for step in steps)
+    institutions = {group.institution.pk for group in ordered} | {item.obj.review.institution_id for item in step_items}
+    return Reminders(today, days, INSTITUTION, ordered, step_items, several_institutions=len(institutions) > 1)
+
+
+def for_institutions(institutions: QuerySet[Institution], *, today: dt.date, days: int) -> Reminders:
+    """Everything due in these institutions, grouped by responsible party, with the review steps."""
+    tasks = Task.objects.filter(stage__phase__plan__institution__in=institutions)
+    rectifications = Rectification.objects.filter(institution__in=institutions)
+    steps = ReviewStep.objects.filter(review__institution__in=institutions)
+    return _institution_reminders(due_tasks(tasks, today, days), due_rectifications(rectifications, today, days),
+                                  due_steps(steps, today, days), today, days)
+
+
+# --- A signed-in user -------------------------------------------------------------------------------
+
+
+def for_user(user: User, *, today: dt.date, days: int = PAGE_DAYS) -> Reminders:
+    """A secretary or liaison: her unit's. Staff, leaders, administrators: the whole institution's, with the
+    review steps. A reviewer, or someone without a role: nothing. Reads go through `access`."""
+    role = access.role_of(user)
+    if role in (Role.SECRETARY, Role.LIAISON):
+        profile = access.profile_of(user)  # its unit and institution come joined: no query here
+        tasks = due_tasks(access.tasks_visible_to(user).for_unit(profile.unit), today, days)
+        rectifications = due_rectifications(access.rectifications_visible_to(user), today, days)
+        return _unit_reminders(profile.unit, profile.institution, tasks, rectifications, today, days)
+    if role in (Role.ADMIN, Role.STAFF, Role.LEADER):
+        steps = ReviewStep.objects.filter(review__in=access.reviews_visible_to(user))
+        return _institution_reminders(
+            due_tasks(access.tasks_visible_to(user), today, days),
+            due_rectifications(access.rectifications_visible_to(user), today, days),
+            due_steps(steps, today, days), today, days,
+        )
+    return Reminders(today, days, NOTHING)
+
+
+# --- Every unit at once (the daily mail) -------------------------------------------------------------
+
+
+@dataclass
+class Mailing:
+    """One unit's reminders and where they go."""
+
+    reminders: Reminders
+    recipients: list[str]
+
+    @property
+    def unit(self) -> OrgUnit:
+        return self.reminders.unit
+
+
+@dataclass
+class Summary:
+    """An institution's overdue items for its committee staff."""
+
+    institution: Institution
+    reminders: Reminders
+    recipients: list[str]
+
+
+def unit_addresses(units: Sequence[OrgUnit]) -> dict[int, list[str]]:
+    """Each unit's contact address, then the address of every active user bound to it: one query."""
+    addresses: dict[int, list[str]] = defaultdict(list)
+    for unit in units:
+        if unit.email:
+            addresses[unit.pk].append(unit.email)
+    profiles = (Profile.objects.filter(unit__in=units, user__is_active=True).exclude(user__email="")
+                .select_related("user").order_by("unit_id", "user__username"))
+    for profile in profiles:
+        if profile.user.email not in addresses[profile.unit_id]:
+            addresses[profile.unit_id].append(profile.user.email)
+    return addresses
+
+
+def staff_addresses(institution_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The addresses of each institution's active committee staff: one query."""
+    addresses: dict[int, list[str]] = defaultdict(list)
+    profiles = (Profile.objects.filter(institution_id__in=list(institution_ids), role=Role.STAFF,
+                                       user__is_active=True)
+                .exclude(user__email="").select_related("user").order_by("user__username"))
+    for profile in profiles:
+        if profile.user.email not in addresses[profile.institution_id]:
+            addresses[profile.institution_id].append(profile.user.email)
+    return addresses
+
+
+def _tasks_by_party(tasks: Sequence[Task]) -> tuple[dict, dict]:
+    """Index tasks by the units they name and by (institution, kind) for the kinds they name as a whole."""
+    by_unit: dict[int, list[Task]] = defaultdict(list)
+    by_kind: dict[tuple[int, str], list[Task]] = defaultdict(list)
+    for task in tasks:
+        institution_id = task.stage.phase.plan.institution_id
+        for party in task.parties.all():
+            target = by_unit[party.unit_id] if party.unit_id else by_kind[(institution_id, party.kind)]
+            target.append(task)  # a task naming a unit twice is listed once by `mailings`
+    return by_unit, by_kind
+
+
+def mailings(*, today: dt.date, days: int) -> list[Mailing]:
+    """Every unit of every institution with something due by today + days, with its recipients.
+
+    Zones and the province stand outside the institutions and are not reminded. Five queries in all:
+    tasks, parties, rectifications, units, addresses.
+    """
+    tasks = due_tasks(Task.objects.all(), today, days)
+    position = {task.pk: index for index, task in enumerate(tasks)}
+    rectifications = due_rectifications(Rectification.objects.all(), today, days)
+    by_unit, by_kind = _tasks_by_party(tasks)
+    by_owner: dict[int, list[Rectification]] = defaultdict(list)
+    for entry in rectifications:
+        by_owner[entry.unit_id].append(entry)
+    units = list(OrgUnit.objects.filter(institution__isnull=False).exclude(kind__in=OrgUnit.OUTSIDE_KINDS)
+                 .select_related("institution").order_by("institution__code", "kind", "order", "name"))
+    result = []
+    for unit in units:
+        named = by_unit.get(unit.pk, []) + by_kind.get((unit.institution_id, unit.kind), [])
+        # A task may name the unit both ways (lead by name, co-operating by kind): list it once, in due order.
+        unit_tasks = sorted({task.pk: task for task in named}.values(), key=lambda task: position[task.pk])
+        reminders = _unit_reminders(unit, unit.institution, unit_tasks, by_owner.get(unit.pk, []), today, days)
+        if not reminders.is_empty:
+            result.append(Mailing(reminders, []))
+    addresses = unit_addresses([mailing.unit for mailing in result]) if result else {}
+    for mailing in result:
+        mailing.recipients = addresses.get(mailing.unit.pk, [])
+    return result
+
+
+def staff_summaries(*, today: dt.date) -> list[Summary]:
+    """Each institution's overdue tasks, rectifications and review steps, for its committee staff.
+
+    Five queries: tasks, parties, rectifications, review steps, addresses.
+    """
+    # A horizon of yesterday: only what was due before today, i.e. overdue.
+    everything = for_institutions(Institution.objects.all(), today=today, days=-1)
+    by_institution: dict[int, Reminders] = {}
+    institutions: dict[int, Institution] = {}
+    for group in everything.groups:
+        institutions[group.institution.pk] = group.institution
+        reminders = by_institution.setdefault(group.institution.pk, Reminders(today, 0, INSTITUTION))
+        reminders.groups.append(group)
+    for step in everything.steps:
+        institution = step.obj.review.institution
+        institutions[institution.pk] = institution
+        by_institution.setdefault(institution.pk, Reminders(today, 0, INSTITUTION)).steps.append(step)
+    addresses = staff_addresses(by_institution) if by_institution else {}
+    return [Summary(institutions[pk], by_institution[pk], addresses.get(pk, []))
+            for pk in sorted(by_institution, key=lambda pk: institutions[pk].code)]

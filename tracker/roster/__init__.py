@@ -1,0 +1,1 @@
+"""The retired-staff volunteers (五老): roster, teams, the roster import."""

@@ -1,0 +1,1 @@
+"""Work platforms, the activity ledger and the double menus."""
