@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 
 from tracker.org.models import Institution, OrgUnit, Profile
 from tracker.org.services import profile_assign_role
@@ -128,28 +127,8 @@ def ensure_named_parties() -> None:
             TaskParty.objects.get_or_create(task=task, role=role, unit=unit, defaults={"kind": unit.kind})
 
 
-@transaction.atomic
-def seed_demo() -> list[DemoAccount]:
-    """Create the demo units, accounts and progress; a second run changes nothing."""
-    for institution in Institution.objects.filter(code__in=COLLEGES):
-        ensure_units(institution)
-    ensure_named_parties()
-    accounts = ensure_accounts()
-    # area demo data (each area's module adds its call here)
-    from tracker.demo.roster import seed_roster_demo  # imported at its call, so each area's demo is one block here
-
-    seed_roster_demo()
-    from tracker.demo.work import seed_work_demo  # after the roster, so platforms and entries can name its people
-
-    seed_work_demo()
-    from tracker.demo.menus import seed_menus_demo  # after the roster: the offers are its volunteers'
-
-    seed_menus_demo()
-    from tracker.demo.assessments import (  # after the accounts: reviewers and secretaries file it
-        seed_assessments_demo,
-    )
-
-    seed_assessments_demo()
+def seed_plan_progress() -> None:
+    """The demo's dated progress on the seed plans' tasks, reported by each institution's staff account."""
     User = get_user_model()
     reporters = {"cumt": User.objects.get(username="staff"), "suda": User.objects.get(username="suda_staff")}
     for (code, phase_order, number), entries in PROGRESS.items():
@@ -167,4 +146,3 @@ def seed_demo() -> list[DemoAccount]:
                 actor=reporters[code], task=task, loaded_version=task.version, date=day, note=note,
                 status=status, progress=progress, files=files,
             )
-    return accounts

@@ -16,8 +16,7 @@ if TYPE_CHECKING:
 class TaskQuerySet(models.QuerySet):
     def with_schedule(self) -> TaskQuerySet:
         """Tasks with their stage, phase and plan joined, `due_on` annotated and responsible parties prefetched."""
-        from tracker.plans.models import TaskParty
-
+        TaskParty = self.model._meta.get_field("parties").related_model  # noqa: N806  (no import: models import us)
         return (
             self.select_related("stage__phase__plan__institution")
             .annotate(due_on=Coalesce(F("due_date"), F("stage__end_date")))

@@ -23,8 +23,7 @@ class VolunteerQuerySet(ActivePeriodQuerySet):
 
 def volunteers_for_roster_page(volunteers: models.QuerySet) -> models.QuerySet:
     """Roster rows: unit joined, specialities and current team memberships (with their team) prefetched."""
-    from tracker.roster.models import TeamMembership
-
+    TeamMembership = volunteers.model._meta.get_field("memberships").related_model  # noqa: N806  (models import us)
     current = TeamMembership.objects.filter(left_on__isnull=True).select_related("team").order_by("team__order")
     return volunteers.for_roster().prefetch_related(Prefetch("memberships", queryset=current, to_attr="current_teams"))
 

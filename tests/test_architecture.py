@@ -1,0 +1,103 @@
+"""The package map of docs/architecture.md, held: no import circle among tracker's modules, the shared kernel
+(tracker/org) imports no other package, code inside tracker/ imports models from their own package (never from the
+`tracker.models` module Django loads), and nothing in the app imports the benchmark.
+
+Imports are read from the source (ast), wherever they stand: an import put inside a function to dodge a circle
+is still a circle."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "tracker"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def app_modules() -> dict[str, Path]:
+    return {module_name(path): path for path in APP.rglob("*.py") if "migrations" not in path.parts}
+
+
+def imports_of(path: Path, modules: dict[str, Path]) -> set[str]:
+    """The tracker modules a module imports (`from tracker.x import name` counts tracker.x.name when that is a
+    module, else tracker.x)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
+                     for alias in node.names]
+        else:
+            continue
+        found |= {name for name in names if name.split(".")[0] in ("tracker", "bench")}
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    modules = app_modules()
+    return {name: {target for target in imports_of(path, modules) if target in modules and target != name}
+            for name, path in modules.items()}
+
+
+def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for target in sorted(edges.get(node, ())):
+            if state.get(target) == 1:
+                return stack[stack.index(target):] + [target]
+            if target not in state:
+                cycle = visit(target)
+                if cycle:
+                    return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(edges):
+        if node not in state:
+            cycle = visit(node)
+            if cycle:
+                return cycle
+    return None
+
+
+def test_no_import_circle_among_tracker_modules():
+    assert find_cycle(graph()) is None, " → ".join(find_cycle(graph()) or [])
+
+
+def test_the_cycle_finder_finds_a_circle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_kernel_imports_no_other_package():
+    for name, targets in graph().items():
+        if name.startswith("tracker.org"):
+            outside = {target for target in targets if not target.startswith("tracker.org")}
+            assert not outside, f"{name} imports {sorted(outside)}"
+
+
+def test_packages_import_models_from_their_own_package():
+    modules = app_modules()
+    for name, path in modules.items():
+        if name == "tracker.models":
+            continue
+        assert "tracker.models" not in imports_of(path, modules), f"{name} imports the tracker.models aggregate"
+
+
+def test_the_app_does_not_import_the_benchmark():
+    modules = app_modules()
+    for name, path in modules.items():
+        assert not {target for target in imports_of(path, modules) if target.startswith("bench")}, name

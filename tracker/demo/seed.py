@@ -1,0 +1,34 @@
+"""The whole demo, area by area, in the order the areas need each other; a second run changes nothing."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from tracker.demo.assessments import seed_assessments_demo
+from tracker.demo.menus import seed_menus_demo
+from tracker.demo.plans import (
+    COLLEGES,
+    DemoAccount,
+    ensure_accounts,
+    ensure_named_parties,
+    ensure_units,
+    seed_plan_progress,
+)
+from tracker.demo.roster import seed_roster_demo
+from tracker.demo.work import seed_work_demo
+from tracker.org.models import Institution
+
+
+@transaction.atomic
+def seed_demo() -> list[DemoAccount]:
+    """Create the demo units, accounts and every area's records; a second run changes nothing."""
+    for institution in Institution.objects.filter(code__in=COLLEGES):
+        ensure_units(institution)
+    ensure_named_parties()
+    accounts = ensure_accounts()
+    seed_roster_demo()
+    seed_work_demo()  # after the roster, so platforms and entries can name its people
+    seed_menus_demo()  # after the roster: the offers are its volunteers'
+    seed_assessments_demo()  # after the accounts: reviewers and secretaries file it
+    seed_plan_progress()
+    return accounts
