@@ -17,12 +17,13 @@ from openpyxl import load_workbook
 from tracker.assessments.models.assessments import Assessment, Rectification
 from tracker.assessments.models.standards import Standard
 from tracker.assessments.services import assessments as svc
+from tracker.org.jsondata import to_json
 from tracker.org.models import Institution, OrgUnit
 from tracker.plans.models import Task
 from tracker.plans.services import task_add_update
 from tracker.quotas.metrics import QuotaStatus
 from tracker.quotas.models import Quota
-from tracker.reporting.dashboard import build_dashboard, from_json, to_json
+from tracker.reporting.dashboard import build_dashboard, from_json
 from tracker.reporting.models import ReportSnapshot
 
 from .conftest import client_for, make_person

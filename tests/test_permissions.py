@@ -367,7 +367,8 @@ MATRIX: dict[str, Row] = {
 
 
 def snapshot_of(world):
-    from tracker.reporting.dashboard import build_dashboard, to_json
+    from tracker.org.jsondata import to_json
+    from tracker.reporting.dashboard import build_dashboard
     from tracker.reporting.models import ReportSnapshot
 
     day = dt.date(2021, 12, 31)

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
+from tracker.org.jsondata import dataclass_from_json, to_json
 from tracker.plans.models import Plan, Task
 from tracker.plans.timeline import (
     TimelinePhase,
@@ -341,9 +342,10 @@ def test_an_unknown_status_is_refused():
 def test_a_frozen_snapshot_draws_the_same_from_json():
     plan = small_plan(task("1", D(2021, 6, 1), "done"), task("2", D(2021, 7, 1), overdue=True))
     plan.phases[0].start = None
-    frozen = json.loads(json.dumps(plan.to_dict()))
-    assert TimelinePlan.from_dict(frozen) == plan
-    assert render_timeline(TimelinePlan.from_dict(frozen), D(2021, 8, 1)) == render_timeline(plan, D(2021, 8, 1))
+    frozen = json.loads(json.dumps(to_json(plan)))
+    assert dataclass_from_json(TimelinePlan, frozen) == plan
+    thawed = dataclass_from_json(TimelinePlan, frozen)
+    assert render_timeline(thawed, D(2021, 8, 1)) == render_timeline(plan, D(2021, 8, 1))
 
 
 # --- From the database ----------------------------------------------------------------------------------------

@@ -27,11 +27,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 
 from tracker.org import xlsx
+from tracker.org.jsondata import to_json
 from tracker.org.models import OrgUnit
 from tracker.org.xlsx import XLSX_CONTENT_TYPE, append_row, safe_cell, write_cell
 from tracker.plans.models import Task
 from tracker.quotas.models import Quota
-from tracker.reporting.dashboard import build_dashboard, to_json
+from tracker.reporting.dashboard import build_dashboard
 from tracker.reporting.models import ReportSnapshot
 
 from .conftest import client_for

@@ -1,7 +1,7 @@
 """The plan timeline: phases, stages and tasks on a month axis, drawn as inline SVG on the server.
 
 The input is plain data (dataclasses of strings, booleans and dates) rather than model instances, so a reporting
-snapshot frozen as JSON (`TimelinePlan.to_dict()` / `TimelinePlan.from_dict()`) draws exactly as it did on the
+snapshot frozen as JSON (`tracker.org.jsondata`, as the dashboard is) draws exactly as it did on the
 day it was frozen. `timeline_from_plan()` builds that data from a live plan.
 
 The drawing is computed here (every coordinate, every label already shortened to fit) and written out by the
@@ -21,12 +21,12 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from tracker.org.jsondata import to_json
 from tracker.org.windows import format_window
 from tracker.plans.models import Plan, Task
 
@@ -76,77 +76,14 @@ class TimelinePhase:
 
 @dataclass
 class TimelinePlan:
-    """What the timeline draws; `to_dict()` gives JSON-ready data and `from_dict()` reads it back."""
+    """What the timeline draws (frozen with the dashboard by `tracker.org.jsondata`)."""
 
     title: str
     phases: list[TimelinePhase] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: dates as ISO strings."""
-        return {
-            "title": self.title,
-            "phases": [
-                {
-                    "name": phase.name, "start": _iso(phase.start), "end": _iso(phase.end),
-                    "stages": [
-                        {
-                            "label": stage.label, "goal": stage.goal, "start": _iso(stage.start),
-                            "end": _iso(stage.end),
-                            "tasks": [
-                                {
-                                    "code": task.code, "title": task.title, "status": task.status,
-                                    "overdue": task.overdue, "start": _iso(task.start), "due": _iso(task.due),
-                                    "url": task.url,
-                                }
-                                for task in stage.tasks
-                            ],
-                        }
-                        for stage in phase.stages
-                    ],
-                }
-                for phase in self.phases
-            ],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TimelinePlan:
-        """The inverse of `to_dict()`."""
-        return cls(
-            title=data["title"],
-            phases=[
-                TimelinePhase(
-                    name=phase["name"], start=_date(phase["start"]), end=_date(phase["end"]),
-                    stages=[
-                        TimelineStage(
-                            label=stage["label"], goal=stage["goal"], start=_date(stage["start"]),
-                            end=_date(stage["end"]),
-                            tasks=[
-                                TimelineTask(
-                                    code=task["code"], title=task["title"], status=task["status"],
-                                    overdue=bool(task["overdue"]), start=_date(task["start"]),
-                                    due=_date(task["due"]), url=task["url"],
-                                )
-                                for task in stage["tasks"]
-                            ],
-                        )
-                        for stage in phase["stages"]
-                    ],
-                )
-                for phase in data["phases"]
-            ],
-        )
-
     @property
     def tasks(self) -> list[TimelineTask]:
         return [task for phase in self.phases for stage in phase.stages for task in stage.tasks]
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def _date(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
 
 
 def timeline_from_plan(plan: Plan, tasks: Iterable[Task], today: dt.date) -> TimelinePlan:
@@ -564,7 +501,7 @@ def default_id_prefix(plan: TimelinePlan) -> str:
     Two different plans on one page get different ids, and the same plan the same ids every time (a snapshot
     redrawn gives identical markup).
     """
-    digest = hashlib.sha1(json.dumps(plan.to_dict(), sort_keys=True).encode(), usedforsecurity=False)
+    digest = hashlib.sha1(json.dumps(to_json(plan), sort_keys=True).encode(), usedforsecurity=False)
     return f"plan-timeline-{digest.hexdigest()[:8]}"
 
 

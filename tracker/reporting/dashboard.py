@@ -22,13 +22,10 @@ cached Dashboard is shared: nothing may change it (the page and the exports only
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import threading
 import time
-import types
-import typing
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -49,6 +46,7 @@ from tracker.assessments.models.assessments import (
     ReviewStep,
 )
 from tracker.assessments.models.standards import Standard
+from tracker.org.jsondata import dataclass_from_json
 from tracker.org.models import Institution, OrgUnit
 from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
 from tracker.plans.timeline import TimelinePlan, timeline_from_plan
@@ -189,38 +187,9 @@ class Dashboard:
 # --- Snapshots: the dashboard as JSON and back ---------------------------------------------------
 
 
-def to_json(value):
-    """Dataclasses, lists and dates as JSON-ready values (dates as ISO strings)."""
-    if dataclasses.is_dataclass(value):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list | tuple):
-        return [to_json(item) for item in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _from(kind, raw):
-    if raw is None:
-        return None
-    origin = typing.get_origin(kind)
-    if origin in (typing.Union, types.UnionType):
-        options = [option for option in typing.get_args(kind) if option is not type(None)]
-        return _from(options[0], raw)
-    if origin is list:
-        (inner,) = typing.get_args(kind)
-        return [_from(inner, item) for item in raw]
-    if kind is dt.date:
-        return dt.date.fromisoformat(raw)
-    if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        return kind(**{f.name: _from(hints[f.name], raw[f.name]) for f in dataclasses.fields(kind) if f.name in raw})
-    return raw
-
-
 def from_json(data: dict) -> Dashboard:
     """The dashboard a snapshot froze, rebuilt with the same types the live page uses."""
-    return _from(Dashboard, data)
+    return dataclass_from_json(Dashboard, data)
 
 
 # --- Gathering ----------------------------------------------------------------------------------

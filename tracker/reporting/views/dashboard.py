@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tracker import access
+from tracker.org.jsondata import to_json
 from tracker.org.models import Institution
 from tracker.plans.timeline import render_timeline
 from tracker.reporting import docx as report_docx
-from tracker.reporting.dashboard import LIST_LIMIT, Dashboard, build_dashboard, from_json, to_json
+from tracker.reporting.dashboard import LIST_LIMIT, Dashboard, build_dashboard, from_json
 from tracker.reporting.dashboard_xlsx import dashboard_workbook
 from tracker.reporting.models import ReportSnapshot
 from tracker.reporting.plan_xlsx import export_filename, plan_workbook
