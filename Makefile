@@ -51,8 +51,11 @@ $(VNU_STAMP):
 
 ## test: the whole suite (browser tests run where Chromium is installed, the HTML check where Java and npm are;
 ## CI requires both)
+# One pytest worker per core (pytest-xdist); a test file stays on one worker, so a module that seeds the demo once
+# (tests/conftest.py's demo_module) seeds it once. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: $(VENV)/.dev $(if $(shell command -v npm),$(VNU_STAMP))
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## test-browser: only the browser tests
 test-browser: $(VENV)/.dev
