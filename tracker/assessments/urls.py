@@ -1,0 +1,36 @@
+"""Standards, self-assessments, rectifications and reviews. Included by tracker/urls.py under the `tracker:` names."""
+
+from django.urls import path
+
+from tracker.assessments.views import assessments, rectifications, reviews, standards
+
+urlpatterns = [
+    path("standards/", standards.standard_list, name="standard-list"),
+    path("standards/import/", standards.standard_import, name="standard-import"),
+    path("standards/import/confirm/", standards.standard_import_confirm, name="standard-import-confirm"),
+    path("standards/<int:pk>/", standards.standard_detail, name="standard-detail"),
+    path("standards/<int:pk>/export.xlsx", standards.standard_export, name="standard-export"),
+    path("assessments/", assessments.round_list, name="round-list"),
+    path("assessments/rounds/new/", assessments.round_create, name="round-create"),
+    path("assessments/rounds/<int:pk>/", assessments.round_board, name="round-board"),
+    path("assessments/rounds/<int:pk>/remind/", assessments.round_remind, name="round-remind"),
+    path("assessments/rounds/<int:pk>/start/", assessments.assessment_start, name="assessment-start"),
+    path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment-detail"),
+    path("assessments/<int:pk>/items/<int:entry_pk>/", assessments.assessment_item, name="assessment-item"),
+    path("assessments/<int:pk>/items/<int:entry_pk>/review/", assessments.assessment_item_review,
+         name="assessment-item-review"),
+    path("assessments/<int:pk>/report/", assessments.assessment_report, name="assessment-report"),
+    path("assessments/<int:pk>/transition/", assessments.assessment_transition, name="assessment-transition"),
+    path("rectifications/", rectifications.rectification_list, name="rectification-list"),
+    path("rectifications/new/", rectifications.rectification_create_view, name="rectification-create"),
+    path("rectifications/<int:pk>/", rectifications.rectification_detail, name="rectification-detail"),
+    path("rectifications/<int:pk>/advance/", rectifications.rectification_advance_view,
+         name="rectification-advance"),
+    path("rectifications/<int:pk>/reassign/", rectifications.rectification_reassign_view,
+         name="rectification-reassign"),
+    path("reviews/", reviews.review_list, name="review-list"),
+    path("reviews/new/", reviews.review_create_view, name="review-create"),
+    path("reviews/<int:pk>/", reviews.review_detail, name="review-detail"),
+    path("reviews/<int:pk>/steps/<int:step_pk>/", reviews.review_step_view, name="review-step"),
+    path("reviews/<int:pk>/opinions/", reviews.review_opinion_create, name="review-opinion-create"),
+]
