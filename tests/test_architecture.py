@@ -101,3 +101,34 @@ def test_the_app_does_not_import_the_benchmark():
     modules = app_modules()
     for name, path in modules.items():
         assert not {target for target in imports_of(path, modules) if target.startswith("bench")}, name
+
+
+DOMAIN = ["org", "plans", "roster", "work", "assessments", "quotas", "reporting"]
+# Which packages each domain package may import (docs/architecture.md); a new dependency is added here on purpose.
+ALLOWED = {
+    "org": set(),
+    "plans": {"org", "access"},
+    "roster": {"org", "access"},
+    "work": {"org", "access", "roster"},
+    "assessments": {"org", "access", "plans", "roster", "work", "templatetags"},
+    "quotas": {"org", "access", "plans", "roster", "work", "assessments"},
+    "reporting": {"org", "access", "plans", "roster", "work", "assessments", "quotas", "templatetags"},
+}
+
+
+def package_of(module: str) -> str:
+    return module.split(".")[1] if module.count(".") else module
+
+
+def test_domain_packages_import_only_the_packages_before_them():
+    for name, targets in graph().items():
+        package = package_of(name)
+        if package not in ALLOWED:
+            continue
+        outside = {package_of(target) for target in targets} - ALLOWED[package] - {package}
+        assert not outside, f"{name} imports {sorted(outside)}"
+
+
+def test_access_rules_read_models_only():
+    for target in graph()["tracker.access"]:
+        assert target.endswith(".models") or ".models." in target, f"tracker.access imports {target}"
