@@ -146,10 +146,8 @@ def test_seed_plans_refuses_to_load_quotas_over_other_quotas(db):
 # --- On the demo data ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def demo(db):
-    call_command("seed_plans", verbosity=0)
-    call_command("seed_demo", force=True, verbosity=0)
+# These use tests/conftest.py's `demo`: seeded once for the module's last tests (none after them needs an empty
+# database), instead of once per test.
 
 
 def test_every_seed_quota_has_a_computed_value_on_the_demo_data(demo):
