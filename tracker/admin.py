@@ -35,6 +35,7 @@ from tracker.assessments.models.assessments import (
     ReviewStep,
 )
 from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
+from tracker.org.forms import ModelChoiceField, ModelMultipleChoiceField
 from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
 from tracker.org.services import profile_assign_role
 from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
@@ -89,12 +90,14 @@ class ScopedChoicesMixin:
     """Every foreign-key drop-down on the form offers only the user's own institution's records."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", ModelChoiceField)  # an id too long for the database is an invalid choice
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and hasattr(field, "queryset"):
             field.queryset = scoped_choices(request, db_field.related_model, field.queryset)
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and hasattr(field, "queryset"):
             field.queryset = scoped_choices(request, db_field.related_model, field.queryset)

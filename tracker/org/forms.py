@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 
+from tracker.org.ids import as_id
 from tracker.org.uploads import ALLOWED_EXTENSIONS, check_evidence_file
 
 
@@ -42,3 +44,33 @@ class MultipleFileField(forms.FileField):
             raise forms.ValidationError(errors)
         return cleaned
 
+
+
+class IdsOnlyMixin:
+    """A model choice that is not an id of ours (not digits, or too long for the database) is an invalid choice,
+    answered like any other, instead of reaching the database (where SQLite raises OverflowError and PostgreSQL a
+    DataError: a 500)."""
+
+    def _refuse_non_id(self, value) -> None:
+        if value in self.empty_values or isinstance(value, Model) or self.to_field_name:
+            return
+        if as_id(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": value})
+
+
+class ModelChoiceField(IdsOnlyMixin, forms.ModelChoiceField):
+    """Django's ModelChoiceField; every tracker form uses this one (tests/test_ids.py holds that)."""
+
+    def to_python(self, value):
+        self._refuse_non_id(value)
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(IdsOnlyMixin, forms.ModelMultipleChoiceField):
+    """Django's ModelMultipleChoiceField, with the same refusal of values that cannot be ids."""
+
+    def _check_values(self, value):
+        for each in value if isinstance(value, list | tuple) else [value]:
+            self._refuse_non_id(each)
+        return super()._check_values(value)

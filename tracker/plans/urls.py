@@ -6,7 +6,7 @@ from tracker.plans import views as plans
 
 urlpatterns = [
     path("plans/", plans.plan_list, name="plan-list"),
-    path("plans/<int:pk>/", plans.plan_detail, name="plan-detail"),
-    path("tasks/<int:pk>/", plans.task_detail, name="task-detail"),
-    path("tasks/<int:pk>/updates/", plans.task_update_create, name="task-update-create"),
+    path("plans/<id:pk>/", plans.plan_detail, name="plan-detail"),
+    path("tasks/<id:pk>/", plans.task_detail, name="task-detail"),
+    path("tasks/<id:pk>/updates/", plans.task_update_create, name="task-update-create"),
 ]

@@ -6,5 +6,5 @@ from tracker.portal.views import evidence, home
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("evidence/<int:pk>/", evidence.evidence_download, name="evidence-download"),
+    path("evidence/<id:pk>/", evidence.evidence_download, name="evidence-download"),
 ]

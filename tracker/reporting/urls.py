@@ -6,13 +6,13 @@ from tracker.reporting.views import dashboard, reminders
 
 urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
-    path("dashboard/colleges/<int:pk>/", dashboard.dashboard_college, name="dashboard-college"),
+    path("dashboard/colleges/<id:pk>/", dashboard.dashboard_college, name="dashboard-college"),
     path("dashboard/tables.xlsx", dashboard.dashboard_export, name="dashboard-export"),
     path("dashboard/annual-report.docx", dashboard.annual_report, name="annual-report"),
     path("dashboard/review-file.docx", dashboard.review_file, name="review-file"),
     path("dashboard/snapshots/", dashboard.snapshot_list, name="snapshot-list"),
-    path("dashboard/snapshots/<int:pk>/", dashboard.snapshot_detail, name="snapshot-detail"),
-    path("dashboard/snapshots/<int:pk>/tables.xlsx", dashboard.snapshot_export, name="snapshot-export"),
-    path("plans/<int:pk>/export.xlsx", dashboard.plan_export, name="plan-export"),
+    path("dashboard/snapshots/<id:pk>/", dashboard.snapshot_detail, name="snapshot-detail"),
+    path("dashboard/snapshots/<id:pk>/tables.xlsx", dashboard.snapshot_export, name="snapshot-export"),
+    path("plans/<id:pk>/export.xlsx", dashboard.plan_export, name="plan-export"),
     path("reminders/", reminders.reminder_list, name="reminder-list"),
 ]

@@ -10,6 +10,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tracker.org.forms import ModelChoiceField
 from tracker.org.models import Institution, OrgUnit
 from tracker.roster import xlsx as roster_xlsx
 from tracker.roster.models import TeamMembership, Volunteer
@@ -79,7 +80,7 @@ class VolunteerForm(forms.Form):
     """A person on the roster. The unit offers only units the user keeps; a secretary's is fixed to her college."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+    unit = ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
     staff_number = _model_field("staff_number")
     name = _model_field("name")
     gender = _model_field("gender")
@@ -131,7 +132,7 @@ class VolunteerForm(forms.Form):
 class RosterUploadForm(forms.Form):
     """The roster file; the institution only for those who keep rosters in more than one (administrators)."""
 
-    institution = forms.ModelChoiceField(label=_("University"), queryset=Institution.objects.none())
+    institution = ModelChoiceField(label=_("University"), queryset=Institution.objects.none())
     file = forms.FileField(label=_("Roster file (.xlsx)"),
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
 
@@ -157,7 +158,7 @@ class RosterUploadForm(forms.Form):
 class MembershipAddForm(forms.Form):
     """Put one of the user's own unit's volunteers in a team."""
 
-    volunteer = forms.ModelChoiceField(label=_("Volunteer"), queryset=Volunteer.objects.none())
+    volunteer = ModelChoiceField(label=_("Volunteer"), queryset=Volunteer.objects.none())
     joined_on = forms.DateField(label=_("Joined on"), widget=DATE_WIDGET)
 
     def __init__(self, *args: Any, volunteers: QuerySet[Volunteer], **kwargs: Any):

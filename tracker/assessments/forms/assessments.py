@@ -17,13 +17,13 @@ from tracker.assessments.models.assessments import AssessmentEntry, AssessmentRo
 from tracker.assessments.models.standards import Standard, StandardItem
 from tracker.assessments.services.assessments import MAX_REPORT_CHARS, ReviewPart, SelfPart
 from tracker.assessments.services.standards import score_choices
-from tracker.org.forms import MultipleFileField
+from tracker.org.forms import ModelChoiceField, MultipleFileField
 from tracker.org.models import Institution
 from tracker.templatetags.scores import score
 from tracker.work.forms.platforms import date_input, label
 
 
-class StandardChoiceField(forms.ModelChoiceField):
+class StandardChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Standard) -> str:
         owner = (obj.institution.short_name or obj.institution.name) if obj.institution else _("shared")
         return f"{obj.name}（{obj.get_level_display()} · {owner}）"
@@ -32,7 +32,7 @@ class StandardChoiceField(forms.ModelChoiceField):
 class RoundForm(forms.Form):
     """A new round: its name, the standard units assess themselves against, the deadline and the report limit."""
 
-    institution = forms.ModelChoiceField(label=label(AssessmentRound, "institution"),
+    institution = ModelChoiceField(label=label(AssessmentRound, "institution"),
                                          queryset=Institution.objects.none())
     name = forms.CharField(label=label(AssessmentRound, "name"), max_length=100,
                            help_text=_("For example 2021年对标找差."))

@@ -13,7 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from tracker.assessments.models.assessments import AssessmentRound, Rectification, Review, ReviewStep
-from tracker.org.forms import MultipleFileField
+from tracker.org.forms import ModelChoiceField, MultipleFileField
 from tracker.org.models import Institution, OrgUnit
 from tracker.work.forms.platforms import date_input, label
 
@@ -22,7 +22,7 @@ RStatus = Rectification.Status
 HAND_ENTERED_SOURCES = (Rectification.Source.INSPECTION, Rectification.Source.ZONE_REVIEW)
 
 
-class OwnerUnitField(forms.ModelChoiceField):
+class OwnerUnitField(ModelChoiceField):
     """A unit by its short name; with the institution's when the choices span several institutions."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -141,11 +141,11 @@ def planned_field_name(kind: str) -> str:
 class ReviewForm(forms.Form):
     """A new review: its name, zone, the school-level round whose scores go with it, and the planned dates."""
 
-    institution = forms.ModelChoiceField(label=label(Review, "institution"), queryset=Institution.objects.none())
+    institution = ModelChoiceField(label=label(Review, "institution"), queryset=Institution.objects.none())
     name = forms.CharField(label=label(Review, "name"), max_length=100,
                            help_text=_("For example 2022年片区评议."))
-    zone = forms.ModelChoiceField(label=label(Review, "zone"), queryset=OrgUnit.objects.none(), required=False)
-    assessment_round = forms.ModelChoiceField(
+    zone = ModelChoiceField(label=label(Review, "zone"), queryset=OrgUnit.objects.none(), required=False)
+    assessment_round = ModelChoiceField(
         label=label(Review, "assessment_round"), queryset=AssessmentRound.objects.none(), required=False,
         help_text=Review._meta.get_field("assessment_round").help_text,
     )

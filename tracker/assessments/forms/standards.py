@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker.assessments import xlsx as standards_xlsx
 from tracker.assessments.models.standards import Standard
+from tracker.org.forms import ModelChoiceField
 from tracker.org.models import Institution
 
 
@@ -23,7 +24,7 @@ class StandardImportForm(forms.Form):
         label=_("Source document"), max_length=Standard._meta.get_field("source_document").max_length,
         help_text=_("Where the items come from, e.g. the province's document and its number."),
     )
-    institution = forms.ModelChoiceField(label=_("University"), queryset=Institution.objects.none(), required=False)
+    institution = ModelChoiceField(label=_("University"), queryset=Institution.objects.none(), required=False)
     file = forms.FileField(label=_("Standard file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
 
     def __init__(self, *args: Any, institutions: QuerySet[Institution], may_share: bool, **kwargs: Any):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tracker import access
+from tracker.org.ids import as_id
 from tracker.org.jsondata import to_json
 from tracker.org.models import Institution
 from tracker.plans.timeline import render_timeline
@@ -71,7 +72,7 @@ def _institution(request: HttpRequest) -> Institution:
             raise Http404
         return profile.institution
     if chosen:
-        return get_object_or_404(institutions, pk=chosen if str(chosen).isdigit() else 0)
+        return get_object_or_404(institutions, pk=as_id(chosen) or 0)
     institution = institutions.first()
     if institution is None:
         raise PermissionDenied
@@ -141,7 +142,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     """The dashboard's tables as xlsx (of the college with ?unit=, as of ?as_of=)."""
     unit_pk = request.GET.get("unit")
     if unit_pk:
-        college = access.get_college_for_dashboard(request.user, int(unit_pk) if unit_pk.isdigit() else 0)
+        college = access.get_college_for_dashboard(request.user, as_id(unit_pk) or 0)
         institution, unit = college.institution, college
     else:
         institution, unit = _institution(request), None

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tracker.org.forms import ModelChoiceField, ModelMultipleChoiceField
 from tracker.org.models import OrgUnit
 from tracker.roster.models import Speciality, Volunteer
 from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
@@ -27,7 +28,7 @@ class _TaggedItemForm(forms.Form):
     title = forms.CharField(max_length=100)
     description = forms.CharField(label=_("Description"), required=False, max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    tags = forms.ModelMultipleChoiceField(
+    tags = ModelMultipleChoiceField(
         label=_("Tags"), required=False, queryset=Speciality.objects.none(), widget=forms.CheckboxSelectMultiple,
     )
     new_tags = forms.CharField(
@@ -45,7 +46,7 @@ class NeedForm(_TaggedItemForm):
 
     field_order = ["unit", "audience", "title", "description", "tags", "new_tags"]
 
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
+    unit = ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none())
     audience = forms.ChoiceField(label=_("Who asks"), choices=NeedItem.Audience.choices)
 
     def __init__(self, *args, units: QuerySet[OrgUnit], **kwargs):
@@ -62,7 +63,7 @@ class ResourceForm(_TaggedItemForm):
 
     field_order = ["volunteer", "title", "description", "tags", "new_tags"]
 
-    volunteer = forms.ModelChoiceField(label=_("Volunteer"), queryset=Volunteer.objects.none())
+    volunteer = ModelChoiceField(label=_("Volunteer"), queryset=Volunteer.objects.none())
 
     def __init__(self, *args, volunteers: QuerySet[Volunteer], **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from tracker.org.forms import MultipleFileField
+from tracker.org.forms import ModelChoiceField, ModelMultipleChoiceField, MultipleFileField
 from tracker.org.models import OrgUnit
 from tracker.roster.models import Volunteer
 from tracker.work.models.platforms import THREE_HAS_THREE_IZATIONS, Activity, WorkPlatform
@@ -26,17 +26,17 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: OrgUnit) -> str:
         return obj.label
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Volunteer) -> str:
         return f"{obj.name}（{obj.unit.label}）"
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
+class PeopleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj: Volunteer) -> str:
         return f"{obj.name}（{obj.unit.label}）"
 
@@ -165,7 +165,7 @@ class ActivityForm(forms.Form):
     date = forms.DateField(label=label(Activity, "date"), widget=date_input())
     kind = forms.ChoiceField(label=label(Activity, "kind"), choices=Activity.Kind.choices)
     title = forms.CharField(label=label(Activity, "title"), max_length=200)
-    platform = forms.ModelChoiceField(
+    platform = ModelChoiceField(
         label=label(Activity, "platform"), queryset=WorkPlatform.objects.none(), required=False,
         help_text=_("Leave empty when the work was not part of a platform."),
     )
