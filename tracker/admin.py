@@ -18,6 +18,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -35,7 +36,7 @@ from tracker.assessments.models.assessments import (
     ReviewStep,
 )
 from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
-from tracker.org.forms import ModelChoiceField, ModelMultipleChoiceField
+from tracker.org.forms import DateField, ModelChoiceField, ModelMultipleChoiceField
 from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
 from tracker.org.services import profile_assign_role
 from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
@@ -87,7 +88,13 @@ def scoped_choices(request: HttpRequest, model: type, queryset: QuerySet) -> Que
 
 
 class ScopedChoicesMixin:
-    """Every foreign-key drop-down on the form offers only the user's own institution's records."""
+    """Every foreign-key drop-down on the form offers only the user's own institution's records; every date is
+    checked to be plausible, as on the portal's forms."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if type(db_field) is models.DateField:
+            kwargs.setdefault("form_class", DateField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", ModelChoiceField)  # an id too long for the database is an invalid choice

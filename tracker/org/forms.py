@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
 
 from tracker.org.ids import as_id
 from tracker.org.uploads import ALLOWED_EXTENSIONS, check_evidence_file
@@ -74,3 +77,23 @@ class ModelMultipleChoiceField(IdsOnlyMixin, forms.ModelMultipleChoiceField):
         for each in value if isinstance(value, list | tuple) else [value]:
             self._refuse_non_id(each)
         return super()._check_values(value)
+
+
+# The programme's plausible dates: a date outside them is a slip of the keyboard (0001-01-01, 9999-12-31).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+class DateField(forms.DateField):
+    """Django's DateField, refusing dates outside the programme's plausible range with a message saying the range;
+    every date a person types into the portal (and the admin) goes through this one (tests/test_dates.py)."""
+
+    default_error_messages = {
+        "implausible": _("Enter a date between %(earliest)s and %(latest)s."),
+    }
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ValidationError(self.error_messages["implausible"], code="implausible",
+                                  params={"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()})

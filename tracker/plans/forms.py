@@ -8,7 +8,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tracker.org.forms import MultipleFileField
+from tracker.org.forms import DateField, MultipleFileField
 from tracker.plans.models import Task
 
 
@@ -16,7 +16,7 @@ class TaskUpdateForm(forms.Form):
     """A dated progress report on a task; status and progress only for those who steer the task."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    date = DateField(label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     status = forms.ChoiceField(label=_("Status"), choices=Task.Status.choices)
     progress = forms.IntegerField(
         label=_("Progress (%)"), min_value=0, max_value=100,

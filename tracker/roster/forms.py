@@ -10,7 +10,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tracker.org.forms import ModelChoiceField
+from tracker.org.forms import DateField, ModelChoiceField
 from tracker.org.models import Institution, OrgUnit
 from tracker.roster import xlsx as roster_xlsx
 from tracker.roster.models import TeamMembership, Volunteer
@@ -159,7 +159,7 @@ class MembershipAddForm(forms.Form):
     """Put one of the user's own unit's volunteers in a team."""
 
     volunteer = ModelChoiceField(label=_("Volunteer"), queryset=Volunteer.objects.none())
-    joined_on = forms.DateField(label=_("Joined on"), widget=DATE_WIDGET)
+    joined_on = DateField(label=_("Joined on"), widget=DATE_WIDGET)
 
     def __init__(self, *args: Any, volunteers: QuerySet[Volunteer], **kwargs: Any):
         kwargs.setdefault("initial", {"joined_on": timezone.localdate()})
@@ -173,7 +173,7 @@ class MembershipAddForm(forms.Form):
 class MembershipEndForm(forms.Form):
     """The day a volunteer left a team."""
 
-    left_on = forms.DateField(label=_("Left on"), widget=DATE_WIDGET)
+    left_on = DateField(label=_("Left on"), widget=DATE_WIDGET)
 
     def __init__(self, *args: Any, membership: TeamMembership | None = None, **kwargs: Any):
         kwargs.setdefault("initial", {"left_on": timezone.localdate()})

@@ -17,7 +17,7 @@ from tracker.assessments.models.assessments import AssessmentEntry, AssessmentRo
 from tracker.assessments.models.standards import Standard, StandardItem
 from tracker.assessments.services.assessments import MAX_REPORT_CHARS, ReviewPart, SelfPart
 from tracker.assessments.services.standards import score_choices
-from tracker.org.forms import ModelChoiceField, MultipleFileField
+from tracker.org.forms import DateField, ModelChoiceField, MultipleFileField
 from tracker.org.models import Institution
 from tracker.templatetags.scores import score
 from tracker.work.forms.platforms import date_input, label
@@ -41,7 +41,7 @@ class RoundForm(forms.Form):
         help_text=_("A college-level standard is filed by every college; a school-level one by the school "
                     "committee."),
     )
-    due_on = forms.DateField(label=label(AssessmentRound, "due_on"), widget=date_input())
+    due_on = DateField(label=label(AssessmentRound, "due_on"), widget=date_input())
     report_max_chars = forms.IntegerField(
         label=label(AssessmentRound, "report_max_chars"), min_value=1, max_value=MAX_REPORT_CHARS, initial=2000,
         help_text=AssessmentRound._meta.get_field("report_max_chars").help_text,
@@ -86,7 +86,7 @@ class EntrySelfForm(forms.Form):
     measure = forms.CharField(label="整改措施", required=False, max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 3}))
     owner = forms.CharField(label="责任人", required=False, max_length=100)
-    deadline = forms.DateField(label="完成时限", required=False, widget=date_input())
+    deadline = DateField(label="完成时限", required=False, widget=date_input())
     files = MultipleFileField(label=_("Evidence files (佐证材料)"), required=False)
 
     def __init__(self, *args, entry: AssessmentEntry, **kwargs) -> None:

@@ -13,7 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from tracker.assessments.models.assessments import AssessmentRound, Rectification, Review, ReviewStep
-from tracker.org.forms import ModelChoiceField, MultipleFileField
+from tracker.org.forms import DateField, ModelChoiceField, MultipleFileField
 from tracker.org.models import Institution, OrgUnit
 from tracker.work.forms.platforms import date_input, label
 
@@ -82,7 +82,7 @@ class RectificationForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 4}))
     measure = forms.CharField(label=label(Rectification, "measure"), max_length=5000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
-    deadline = forms.DateField(label=label(Rectification, "deadline"), widget=date_input())
+    deadline = DateField(label=label(Rectification, "deadline"), widget=date_input())
 
     def __init__(self, *args, units: QuerySet[OrgUnit], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -122,7 +122,7 @@ class RectificationReassignForm(forms.Form):
     unit = OwnerUnitField(label=label(Rectification, "unit"), queryset=OrgUnit.objects.none())
     measure = forms.CharField(label=label(Rectification, "measure"), max_length=5000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
-    deadline = forms.DateField(label=label(Rectification, "deadline"), widget=date_input())
+    deadline = DateField(label=label(Rectification, "deadline"), widget=date_input())
 
     def __init__(self, *args, rectification: Rectification, units: QuerySet[OrgUnit], **kwargs) -> None:
         kwargs.setdefault("initial", {"version": rectification.version, "unit": rectification.unit_id,
@@ -163,7 +163,7 @@ class ReviewForm(forms.Form):
         self.fields["zone"].queryset = zones
         self.fields["assessment_round"].queryset = rounds
         for kind in ReviewStep.ORDER:
-            self.fields[planned_field_name(kind)] = forms.DateField(
+            self.fields[planned_field_name(kind)] = DateField(
                 label=_("%(step)s: planned for") % {"step": ReviewStep.Kind(kind).label},
                 required=False, widget=date_input(),
             )
@@ -187,8 +187,8 @@ class ReviewStepForm(forms.Form):
     """The dates and note of one step. Each step's form has its own element ids (several share the page)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    planned_on = forms.DateField(label=label(ReviewStep, "planned_on"), required=False, widget=date_input())
-    done_on = forms.DateField(label=label(ReviewStep, "done_on"), required=False, widget=date_input())
+    planned_on = DateField(label=label(ReviewStep, "planned_on"), required=False, widget=date_input())
+    done_on = DateField(label=label(ReviewStep, "done_on"), required=False, widget=date_input())
     note = forms.CharField(label=label(ReviewStep, "note"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tracker import access
+from tracker.org.forms import DateField
 from tracker.org.ids import as_id
 from tracker.org.jsondata import to_json
 from tracker.org.models import Institution
@@ -34,7 +35,7 @@ EARLIEST = dt.date(2015, 1, 1)
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(label=gettext_lazy("Figures as of"), required=False,
+    as_of = DateField(label=gettext_lazy("Figures as of"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_as_of(self):
@@ -50,7 +51,7 @@ class SnapshotForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name of the snapshot"), max_length=100,
                            help_text=gettext_lazy("For example “2021年度工作汇报数据”."))
     # Its own id: the dashboard shows this form beside AsOfForm, whose visible as_of field has id_as_of.
-    as_of = forms.DateField(widget=forms.HiddenInput(attrs={"id": "id_snapshot_as_of"}), required=False)
+    as_of = DateField(widget=forms.HiddenInput(attrs={"id": "id_snapshot_as_of"}), required=False)
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:

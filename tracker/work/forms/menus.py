@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tracker.org.forms import ModelChoiceField, ModelMultipleChoiceField
+from tracker.org.forms import DateField, ModelChoiceField, ModelMultipleChoiceField
 from tracker.org.models import OrgUnit
 from tracker.roster.models import Speciality, Volunteer
 from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
@@ -96,7 +96,7 @@ class MatchAdvanceForm(forms.Form):
     feedback = forms.CharField(
         label=_("Feedback: how did it go?"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
     )
-    delivered_on = forms.DateField(
+    delivered_on = DateField(
         label=_("Delivered on"), required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )

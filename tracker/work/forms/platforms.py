@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from tracker.org.forms import ModelChoiceField, ModelMultipleChoiceField, MultipleFileField
+from tracker.org.forms import DateField, ModelChoiceField, ModelMultipleChoiceField, MultipleFileField
 from tracker.org.models import OrgUnit
 from tracker.roster.models import Volunteer
 from tracker.work.models.platforms import THREE_HAS_THREE_IZATIONS, Activity, WorkPlatform
@@ -84,9 +84,9 @@ class PlatformForm(forms.Form):
         label=label(WorkPlatform, "recognised_by"), max_length=100, required=False,
         help_text=_("For a brand recognised by a higher level: the body that recognised it."),
     )
-    recognised_on = forms.DateField(label=label(WorkPlatform, "recognised_on"), required=False, widget=date_input())
-    active_from = forms.DateField(label=label(WorkPlatform, "active_from"), required=False, widget=date_input())
-    active_to = forms.DateField(
+    recognised_on = DateField(label=label(WorkPlatform, "recognised_on"), required=False, widget=date_input())
+    active_from = DateField(label=label(WorkPlatform, "active_from"), required=False, widget=date_input())
+    active_to = DateField(
         label=label(WorkPlatform, "active_to"), required=False, widget=date_input(),
         help_text=_("Leave empty while the platform runs."),
     )
@@ -162,7 +162,7 @@ class ActivityForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     unit = UnitChoiceField(label=label(Activity, "unit"), queryset=OrgUnit.objects.none())
-    date = forms.DateField(label=label(Activity, "date"), widget=date_input())
+    date = DateField(label=label(Activity, "date"), widget=date_input())
     kind = forms.ChoiceField(label=label(Activity, "kind"), choices=Activity.Kind.choices)
     title = forms.CharField(label=label(Activity, "title"), max_length=200)
     platform = ModelChoiceField(
@@ -228,8 +228,8 @@ class ActivityFilterForm(forms.Form):
         label=label(Activity, "platform"), required=False, coerce=int, empty_value=None,
     )
     kind = forms.ChoiceField(label=label(Activity, "kind"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=date_input())
-    date_to = forms.DateField(label=_("To"), required=False, widget=date_input())
+    date_from = DateField(label=_("From"), required=False, widget=date_input())
+    date_to = DateField(label=_("To"), required=False, widget=date_input())
 
     def __init__(self, *args, units: list[OrgUnit] | None, platforms: list[WorkPlatform], **kwargs) -> None:
         super().__init__(*args, **kwargs)
