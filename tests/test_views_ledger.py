@@ -188,7 +188,7 @@ def test_secretary_cannot_record_for_another_college(world, secretary):
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"date": "2999-01-01"}, "date", "The date cannot be in the future."),
+        ({"date": "2099-01-01"}, "date", "The date cannot be in the future."),
         ({"title": ""}, "title", None),
         ({"retiree_count": -1}, "retiree_count", None),
         ({"files": [SimpleUploadedFile("宏.exe", b"MZ\x90\x00")]}, "files", None),
