@@ -32,6 +32,9 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LANGUAGE_CODE = "zh-hans"
     settings.OTP_ADMIN_REQUIRED = False  # tests/test_signin.py switches it on and proves it is enforced
+    from django.core.cache import cache
+
+    cache.clear()  # the sign-in rate limit (and anything else kept) starts afresh for every test
 
 
 @dataclass

@@ -382,3 +382,46 @@ def test_an_administrator_signed_in_through_cas_still_gives_the_second_factor(ca
         client.get(reverse("cas_login"), {"ticket": "ST-4"})
     assert signed_in_user_id(client) == str(admin_user.pk)
     assert client.get(reverse("admin:index"))["Location"].startswith(reverse("otp_setup"))
+
+
+# --- Password spraying and request rate (issue 13, point 4) ---------------------------------------------------
+
+
+def test_password_spraying_from_one_address_is_stopped_across_user_names(db, settings):
+    from django.contrib.auth import get_user_model
+
+    from tracker.org.services import profile_assign_role
+
+    from .factories import InstitutionFactory
+
+    settings.SIGNIN_RATE = "1000/m"  # the rate limit is tested below; here the failures per address count
+    institution = InstitutionFactory()
+    users = []
+    for number in range(50):
+        user = get_user_model().objects.create_user(f"sprayed{number}", password="right-password-123")
+        profile_assign_role(user=user, role="leader", institution=institution)
+        users.append(user)
+    client = Client(REMOTE_ADDR="10.9.8.7")
+    statuses = []
+    for user in users:
+        for attempt in range(4):
+            response = client.post(reverse("login"), {"username": user.username, "password": f"guess{attempt}"})
+            statuses.append(response.status_code)
+    refused_from = statuses.index(429)
+    assert refused_from <= settings.SIGNIN_ADDRESS_FAILURE_LIMIT  # stopped long before the 200th attempt
+    assert "尝试登录次数过多" in response.content.decode()
+    # even the right password is refused from that address now, and still taken from another
+    right = {"username": users[-1].username, "password": "right-password-123"}
+    assert client.post(reverse("login"), right).status_code == 429
+    assert Client(REMOTE_ADDR="10.9.8.8").post(reverse("login"), right).status_code == 302
+
+
+def test_sign_in_posts_per_address_are_rate_limited_with_a_chinese_page(db, settings):
+    settings.SIGNIN_RATE = "5/m"
+    client = Client(REMOTE_ADDR="10.9.8.9")
+    statuses = [client.post(reverse("login"), {"username": f"nobody{n}", "password": "x"}).status_code
+                for n in range(7)]
+    assert statuses[:5] == [200] * 5 and statuses[5:] == [429, 429]
+    page = client.post(reverse("login"), {"username": "nobody", "password": "x"}).content.decode()
+    assert "短时间内从这台电脑所在的网络地址尝试登录的次数过多" in page and "分钟后再试" in page
+    assert Client(REMOTE_ADDR="10.9.8.10").post(reverse("login"), {"username": "a", "password": "b"}).status_code == 200

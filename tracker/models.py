@@ -20,7 +20,7 @@ from tracker.assessments.models.standards import Standard, StandardGroup, Standa
 from tracker.org.models import ActivePeriod, EvidenceFile, Institution, OrgUnit, Profile
 from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
 from tracker.quotas.models import Quota, QuotaEntry
-from tracker.reporting.models import ReportSnapshot
+from tracker.reporting.models import ReminderClaim, ReportSnapshot
 from tracker.roster.models import RosterImport, Speciality, Team, TeamMembership, Volunteer
 from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
 from tracker.work.models.platforms import Activity, WorkPlatform
@@ -28,7 +28,7 @@ from tracker.work.models.platforms import Activity, WorkPlatform
 __all__ = [
     "ActivePeriod", "Activity", "Assessment", "AssessmentEntry", "AssessmentRound", "AssessmentTransition",
     "EvidenceFile", "FilingReminder", "Institution", "MenuMatch", "NeedItem", "OrgUnit", "Phase", "Plan", "Profile",
-    "Quota", "QuotaEntry", "Rectification", "ReportSnapshot", "ResourceItem", "Review", "ReviewOpinion", "ReviewStep",
-    "RosterImport", "Speciality", "Stage", "Standard", "StandardGroup", "StandardItem", "Task", "TaskParty",
-    "TaskUpdate", "Team", "TeamMembership", "Volunteer", "WorkPlatform",
+    "Quota", "QuotaEntry", "Rectification", "ReminderClaim", "ReportSnapshot", "ResourceItem", "Review",
+    "ReviewOpinion", "ReviewStep", "RosterImport", "Speciality", "Stage", "Standard", "StandardGroup", "StandardItem",
+    "Task", "TaskParty", "TaskUpdate", "Team", "TeamMembership", "Volunteer", "WorkPlatform",
 ]

@@ -281,6 +281,10 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Above the per-name lockout: failures from one address across user names (password spraying) within the cool-off,
+# and sign-in posts per address (django-ratelimit, on Django's cache; "30/m" = 30 a minute). Both answer 429.
+SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=20)
+SIGNIN_RATE = env.str("SIGNIN_RATE", default="30/m")
 AXES_RESET_ON_SUCCESS = True  # a right password clears the count
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # trying again while locked does not move the time shown
 AXES_LOCKOUT_CALLABLE = "tracker.signin.lockout.locked_out"

@@ -296,6 +296,10 @@ class TaskUpdate(models.Model):
         verbose_name = _("task update")
         verbose_name_plural = _("task updates")
         ordering = ["-date", "-created_at", "-id"]
+        indexes = [
+            # A task's latest update (by a day): `TaskQuerySet.for_report`, read by the dashboard and every report.
+            models.Index(fields=["task", "date"], name="tracker_taskupdate_task_date"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="tracker_taskupdate_progress_range"),
         ]

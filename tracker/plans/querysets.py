@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 if TYPE_CHECKING:
@@ -23,6 +23,21 @@ class TaskQuerySet(models.QuerySet):
             .prefetch_related(
                 Prefetch("parties", queryset=TaskParty.objects.select_related("unit").order_by("role", "id"))
             )
+        )
+
+    def for_report(self, *, updates_until: dt.date | None = None) -> TaskQuerySet:
+        """`with_schedule` in plan order, and `latest_updates`: the latest update on or before `updates_until`."""
+        TaskUpdate = self.model._meta.get_field("updates").related_model  # noqa: N806  (no import: models import us)
+        latest = TaskUpdate.objects.filter(task=OuterRef("task"))
+        if updates_until is not None:
+            latest = latest.filter(date__lte=updates_until)
+        latest_pk = latest.order_by("-date", "-created_at", "-id").values("pk")[:1]
+        # With updates_until None, the latest of all. Three queries however many tasks: tasks, parties, updates.
+        return (
+            self.with_schedule()
+            .prefetch_related(Prefetch("updates", queryset=TaskUpdate.objects.filter(pk=Subquery(latest_pk)),
+                                       to_attr="latest_updates"))
+            .order_by("stage__phase__plan_id", "stage__phase__order", "stage__order", "order", "id")
         )
 
     def overdue_on(self, day: dt.date) -> TaskQuerySet:

@@ -52,7 +52,6 @@ from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
 from tracker.plans.timeline import TimelinePlan, timeline_from_plan
 from tracker.quotas import metrics
 from tracker.quotas.models import Quota, QuotaEntry
-from tracker.reporting.data import tasks_for_report
 from tracker.roster.models import Volunteer
 from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
 from tracker.work.models.platforms import Activity, WorkPlatform
@@ -344,7 +343,7 @@ def _build(institution: Institution, as_of: dt.date | None = None, *, unit: OrgU
     tasks = Task.objects.filter(stage__phase__plan__institution=institution)
     if unit is not None:
         tasks = tasks.for_unit(unit)
-    tasks = list(tasks_for_report(tasks, updates_until=None if live else as_of))
+    tasks = list(tasks.for_report(updates_until=None if live else as_of))
     for task in tasks:
         _task_state(task, as_of, live)
     plans = list(Plan.objects.filter(institution=institution).prefetch_related("phases__stages")

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.template.defaultfilters import filesizeformat, floatformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -31,7 +31,7 @@ from tracker.assessments.models.standards import Standard
 from tracker.assessments.services.assessments import assessment_totals
 from tracker.org.models import EvidenceFile, Institution, OrgUnit
 from tracker.org.xlsx import NO, YES
-from tracker.plans.models import Plan, Task, TaskUpdate
+from tracker.plans.models import Plan, Task
 from tracker.quotas import metrics
 from tracker.quotas.models import Quota, QuotaEntry
 from tracker.work.models.platforms import Activity
@@ -139,28 +139,12 @@ class PlanTable:
         return sum(1 for task in self.tasks if task.overdue)
 
 
-def tasks_for_report(tasks: QuerySet[Task], *, updates_until: dt.date | None = None) -> QuerySet[Task]:
-    """Tasks in plan order with stage, phase, plan and parties (`with_schedule`) and, as `latest_updates`, their
-    one latest update dated on or before `updates_until` (any, if None): three queries however many tasks."""
-    latest = TaskUpdate.objects.filter(task=OuterRef("task"))
-    if updates_until is not None:
-        latest = latest.filter(date__lte=updates_until)
-    latest_pk = latest.order_by("-date", "-created_at", "-id").values("pk")[:1]
-    return (
-        tasks.with_schedule()
-        .prefetch_related(
-            Prefetch("updates", queryset=TaskUpdate.objects.filter(pk=Subquery(latest_pk)), to_attr="latest_updates")
-        )
-        .order_by("stage__phase__plan_id", "stage__phase__order", "stage__order", "order", "id")
-    )
-
-
 def _labels(parties: Iterable) -> str:
     return SEPARATOR.join(str(party.label) for party in parties)
 
 
 def task_row(task: Task, as_of: dt.date, *, from_updates: bool = False) -> TaskRow:
-    """A task (from `tasks_for_report`) as a row. With `from_updates`, status and progress are those its latest
+    """A task (from `TaskQuerySet.for_report`) as a row. With `from_updates`, status and progress are those its latest
     update on or before `as_of` recorded (a past year's report); otherwise the task's current ones."""
     latest = task.latest_updates[0] if task.latest_updates else None
     if from_updates:
@@ -202,15 +186,14 @@ def _plan_tables(plans: Sequence[Plan], tasks: Iterable[Task], as_of: dt.date, *
 
 def plan_table(plan: Plan, today: dt.date) -> PlanTable:
     """One plan's task table with current status: three queries."""
-    tasks = tasks_for_report(Task.objects.filter(stage__phase__plan=plan))
+    tasks = Task.objects.filter(stage__phase__plan=plan).for_report()
     return _plan_tables([plan], tasks, today)[0]
 
 
 def institution_plan_tables(institution: Institution, as_of: dt.date, *, from_updates: bool = False) -> list[PlanTable]:
     """Every plan of the institution with its task table: four queries."""
     plans = list(Plan.objects.filter(institution=institution).order_by("-issued_on", "id"))
-    tasks = tasks_for_report(
-        Task.objects.filter(stage__phase__plan__institution=institution),
+    tasks = Task.objects.filter(stage__phase__plan__institution=institution).for_report(
         updates_until=as_of if from_updates else None,
     )
     return _plan_tables(plans, tasks, as_of, from_updates=from_updates)

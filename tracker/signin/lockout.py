@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -56,3 +57,22 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None = No
         "failure_limit": settings.AXES_FAILURE_LIMIT,
     }
     return render(request, "registration/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+def ratelimit_key(group: str, request: HttpRequest) -> str:
+    """django-ratelimit's key: the client's address as the lockout reads it (behind our proxies too)."""
+    return client_ip(request) or "unknown"
+
+
+def address_failures(request: HttpRequest) -> int:
+    """Failed sign-ins from this address within the cool-off, whatever the user names tried (axes' records)."""
+    since = timezone.now() - (get_cool_off(request) or timedelta(0))
+    attempts = AccessAttempt.objects.filter(ip_address=client_ip(request), attempt_time__gte=since)
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def too_many(request: HttpRequest, *, reason: str) -> HttpResponse:
+    """429 with a page in plain words: too many sign-ins from this address; when to try again."""
+    minutes = 1 if reason == "rate" else int((get_cool_off(request) or timedelta(0)).total_seconds() // 60)
+    context = {"reason": reason, "minutes": minutes, "retry_at": timezone.localtime() + timedelta(minutes=minutes)}
+    return render(request, "registration/too_many.html", context, status=429)

@@ -16,10 +16,11 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from tracker.access import is_admin
 from tracker.demo import DEMO_PASSWORD
-from tracker.signin import otp
+from tracker.signin import lockout, otp
 from tracker.signin.cas import cas_logout_url, signed_in_through_cas
 from tracker.signin.forms import CodeForm
 
@@ -52,6 +53,16 @@ class SignInView(auth_views.LoginView):
         context.update(cas_enabled=settings.CAS_ENABLED, failure_limit=settings.AXES_FAILURE_LIMIT,
                        lockout_minutes=lockout_minutes(), demo_password=demo_password_shown())
         return context
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Two limits above django-axes' per-name lockout: sign-in posts per address and minute (django-ratelimit,
+        on Django's cache), and failures per address across user names (password spraying, ASVS 2.2.1)."""
+        if is_ratelimited(request, group="signin", key=lockout.ratelimit_key, rate=settings.SIGNIN_RATE,
+                          method="POST", increment=True):
+            return lockout.too_many(request, reason="rate")
+        if lockout.address_failures(request) >= settings.SIGNIN_ADDRESS_FAILURE_LIMIT:
+            return lockout.too_many(request, reason="address")
+        return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form) -> HttpResponse:
         username = form.data.get("username", "")

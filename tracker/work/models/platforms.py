@@ -151,6 +151,11 @@ class Activity(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         ordering = ["-date", "-id"]
+        indexes = [
+            # A unit's entries within a period: the ledger metrics of the dashboard and the quota list, the annual
+            # report's entries per college, a secretary's ledger (docs/benchmarks.md, "Indexes").
+            models.Index(fields=["unit", "date"], name="tracker_activity_unit_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.title}"
