@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,6 +22,7 @@ from tracker.assessments.models.assessments import Rectification, ReviewStep
 from tracker.org.models import OrgUnit
 from tracker.plans.models import Task
 from tracker.reporting import reminders
+from tracker.reporting.models import ReminderClaim
 
 from .conftest import client_for, make_person
 from .factories import RectificationFactory, ReviewFactory, TaskFactory, TaskPartyFactory
@@ -285,7 +286,7 @@ def test_committee_staff_get_one_summary_of_everything_overdue(world, addresses)
 
 def test_dry_run_sends_nothing_and_prints_what_it_would_send(world, addresses):
     output = run("--date", "2022-01-02", "--dry-run", "-v", "2")
-    assert mail.outbox == []
+    assert mail.outbox == [] and not ReminderClaim.objects.exists()
     assert "[dry run] 中国矿业大学 · 机电工程学院: 1 overdue" in output
     assert "Subject: " in output and "二级关工委对标找差" in output
     assert "[dry run] Would send" in output
@@ -314,6 +315,113 @@ def test_a_refused_mail_is_reported_the_others_still_go_and_the_run_fails(world,
         call_command("send_reminders", "--date", "2022-01-02", stdout=StringIO(), stderr=err)
     assert "550 mailbox unavailable" in err.getvalue()
     assert mail_to("zhang@cumt.example.edu.cn") and mail_to("wang@cumt.example.edu.cn")
+
+
+# --- Each mail once a day, however many runs --------------------------------------------------------
+
+
+def sent_to() -> list[tuple[str, ...]]:
+    return sorted(tuple(message.to) for message in mail.outbox)
+
+
+def test_a_second_run_on_the_same_day_sends_nothing_again(world, addresses):
+    run("--date", "2022-01-02")
+    first = sent_to()
+    assert len(first) == 2  # the college's mail and 中国矿业大学's staff summary
+    output = run("--date", "2022-01-02")
+    assert sent_to() == first
+    assert "Already sent on 2022-01-02: 中国矿业大学 · 机电工程学院" in output
+    assert "Already sent on 2022-01-02: 中国矿业大学 · committee staff" in output
+    assert "Sent 0 mail(s) for 2022-01-02" in output and "2 already sent that day" in output
+    claims = ReminderClaim.objects.order_by("kind")
+    assert [(c.kind, c.unit, c.day) for c in claims] == [
+        (ReminderClaim.Kind.SUMMARY, None, dt.date(2022, 1, 2)), (ReminderClaim.Kind.UNIT, world.college, dt.date(2022, 1, 2))]
+    assert claims[1].recipients == "jidian@cumt.example.edu.cn\nli@cumt.example.edu.cn"
+
+
+def test_a_run_started_while_another_is_sending_sends_only_what_that_one_has_not_claimed(world, addresses, liaison):
+    task_due(world, dt.date(2022, 1, 3), unit=world.member_unit, title="委员单位任务")
+    from django.core.mail.backends.locmem import EmailBackend
+
+    original = EmailBackend.send_messages
+    second: list[str] = []
+    started = []
+
+    def start_another_run_during_the_first_mail(self, messages):
+        if not started:  # the first run is sending its first mail: the second run starts now, runs to its end
+            started.append(True)
+            second.append(run("--date", "2022-01-02"))
+        return original(self, messages)
+
+    with mock.patch.object(EmailBackend, "send_messages", start_another_run_during_the_first_mail):
+        first = run("--date", "2022-01-02")
+    # The college, the member unit and the staff: each mailed once, one by each run or the other.
+    assert sorted(sent_to()) == [("jidian@cumt.example.edu.cn", "li@cumt.example.edu.cn"),
+                                 ("wang@cumt.example.edu.cn",), ("zhang@cumt.example.edu.cn",)]
+    assert "Already sent on 2022-01-02: 中国矿业大学 · 机电工程学院" in second[0]  # the first run's claim
+    assert "Sent 2 mail(s)" in second[0] and "Sent 1 mail(s)" in first and "2 already sent that day" in first
+
+
+def test_a_claim_is_refused_when_another_run_holds_it(world):
+    day = dt.date(2022, 1, 2)
+    assert reminders.reminder_claim(institution=world.institution, unit=world.college, day=day, recipients=["a@x.cn"])
+    assert reminders.reminder_claim(institution=world.institution, unit=world.college, day=day,
+                                    recipients=["a@x.cn"]) is None
+    assert reminders.reminder_claim(institution=world.institution, unit=None, day=day, recipients=["b@x.cn"])
+    assert reminders.reminder_claim(institution=world.institution, unit=None, day=day, recipients=["b@x.cn"]) is None
+    # Another college, another institution's summary and the next day are other mails.
+    assert reminders.reminder_claim(institution=world.institution, unit=world.other_college, day=day,
+                                    recipients=["c@x.cn"])
+    assert reminders.reminder_claim(institution=world.other_institution, unit=None, day=day, recipients=["d@x.cn"])
+    assert reminders.reminder_claim(institution=world.institution, unit=world.college, day=day + dt.timedelta(days=1),
+                                    recipients=["a@x.cn"])
+    # The database itself refuses a second claim, whatever code writes it.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReminderClaim.objects.create(institution=world.institution, unit=world.college, day=day,
+                                     kind=ReminderClaim.Kind.UNIT, recipients="e@x.cn")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReminderClaim.objects.create(institution=world.institution, unit=None, day=day,
+                                     kind=ReminderClaim.Kind.SUMMARY, recipients="e@x.cn")
+
+
+def test_the_next_day_sends_again(world, addresses):
+    run("--date", "2022-01-02")
+    run("--date", "2022-01-03")
+    assert len(mail_to("jidian@cumt.example.edu.cn")) == 2 and len(mail_to("wang@cumt.example.edu.cn")) == 2
+
+
+def test_force_sends_again_what_went_out_that_day(world, addresses):
+    run("--date", "2022-01-02")
+    output = run("--date", "2022-01-02", "--force")
+    assert len(mail_to("jidian@cumt.example.edu.cn")) == 2 and len(mail_to("wang@cumt.example.edu.cn")) == 2
+    assert "Already sent" not in output and ReminderClaim.objects.count() == 2
+
+
+def test_a_mail_that_could_not_be_sent_goes_with_the_next_run(world, addresses):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    original = EmailBackend.send_messages
+
+    def refuse_the_college(self, messages):
+        if any("jidian@cumt.example.edu.cn" in message.to for message in messages):
+            raise OSError("550 mailbox unavailable")
+        return original(self, messages)
+
+    with mock.patch.object(EmailBackend, "send_messages", refuse_the_college), pytest.raises(CommandError):
+        call_command("send_reminders", "--date", "2022-01-02", stdout=StringIO(), stderr=StringIO())
+    assert not ReminderClaim.objects.filter(unit=world.college).exists()  # given back
+    output = run("--date", "2022-01-02")
+    assert len(mail_to("jidian@cumt.example.edu.cn")) == 1 and len(mail_to("wang@cumt.example.edu.cn")) == 1
+    assert "Sent 1 mail(s)" in output
+
+
+def test_dry_run_claims_nothing_and_leaves_out_what_went_out(world, addresses):
+    run("--date", "2022-01-02", "--dry-run")
+    assert not ReminderClaim.objects.exists()
+    run("--date", "2022-01-02")
+    output = run("--date", "2022-01-02", "--dry-run")
+    assert "[dry run] Already sent on 2022-01-02: 中国矿业大学 · 机电工程学院" in output
+    assert "[dry run] Would send 0 mail(s)" in output and ReminderClaim.objects.count() == 2
 
 
 # --- The page ------------------------------------------------------------------------------------------

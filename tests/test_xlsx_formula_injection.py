@@ -58,10 +58,12 @@ OPENPYXL = str(Path(openpyxl.__file__).resolve().parent)
 
 
 def hostile_texts(*fields: str) -> dict[str, str]:
-    """One hostile text per field: the six payloads as they are, then each again marked with its field, so that
-    every field's text is different and can be looked for on its own."""
+    """One hostile text per field: the six payloads as they are, then the short ones again marked with their field,
+    so that every field's text is different, can be looked for on its own and fits a short column (PostgreSQL
+    refuses a text longer than its column, SQLite does not)."""
+    short = HOSTILE[1:]
     return {
-        field: HOSTILE[index] if index < len(HOSTILE) else f"{HOSTILE[index % len(HOSTILE)]}{field}"
+        field: HOSTILE[index] if index < len(HOSTILE) else f"{short[index % len(short)]}{field}"
         for index, field in enumerate(fields)
     }
 

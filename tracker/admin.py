@@ -41,6 +41,7 @@ from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
 from tracker.org.services import profile_assign_role
 from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
 from tracker.quotas.models import Quota, QuotaEntry
+from tracker.reporting.models import ReminderClaim
 from tracker.roster.models import RosterImport, Speciality, Team, TeamMembership, Volunteer
 from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
 from tracker.work.models.platforms import Activity, WorkPlatform
@@ -550,6 +551,15 @@ class AssessmentTransitionAdmin(ReadOnlyRecordAdmin):
 class FilingReminderAdmin(ReadOnlyRecordAdmin):
     institution_path = "round__institution"
     list_display = ["round", "unit", "status_then", "sent_by", "sent_at"]
+
+
+@admin.register(ReminderClaim)
+class ReminderClaimAdmin(ReadOnlyRecordAdmin):
+    """The daily reminder mails sent (`manage.py send_reminders`), each claimed once a day: a record, never edited."""
+
+    list_display = ["day", "institution", "kind", "unit", "recipients", "claimed_at"]
+    list_filter = ["kind", "day"]
+    list_select_related = ["institution", "unit"]
 
 
 @admin.register(Rectification)

@@ -1,6 +1,7 @@
 """What falls due and what is overdue: tasks, rectifications and review steps, for a unit or a signed-in user.
 
-Read by the "my reminders" page (views/reminders.py) and by `manage.py send_reminders`. Nothing here writes.
+Read by the "my reminders" page (views/reminders.py) and by `manage.py send_reminders`. Nothing here writes but
+the daily mail's claims (`reminder_claim`), which let each day's mail to a unit go out once.
 
 - A unit answers for a task when the task names it, or names every unit of its kind (`TaskQuerySet.for_unit`,
   the same rule as `access._answers_for`); it owns the rectifications whose owner unit it is.
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -27,6 +29,7 @@ from tracker import access
 from tracker.assessments.models.assessments import Rectification, ReviewStep
 from tracker.org.models import Institution, OrgUnit, Profile
 from tracker.plans.models import PARTY_KIND_LABELS, Task, TaskParty
+from tracker.reporting.models import ReminderClaim
 
 User = AbstractBaseUser | AnonymousUser
 Role = Profile.Role
@@ -407,3 +410,33 @@ def staff_summaries(*, today: dt.date) -> list[Summary]:
     addresses = staff_addresses(by_institution) if by_institution else {}
     return [Summary(institutions[pk], by_institution[pk], addresses.get(pk, []))
             for pk in sorted(by_institution, key=lambda pk: institutions[pk].code)]
+
+
+# --- Claims: each day's mail goes out once ------------------------------------------------------------
+# Like healthchecks' `sendalerts`, which claims a check with a conditional UPDATE before it sends: a run inserts
+# the day's claim before it sends a mail, and the unique constraints let exactly one run insert it. No read comes
+# first, so two runs at the same time cannot both find the mail unclaimed.
+
+
+def reminder_claim(*, institution: Institution, unit: OrgUnit | None, day: dt.date,
+                   recipients: Sequence[str]) -> ReminderClaim | None:
+    """Claim `day`'s mail to `unit` (None: to the institution's committee staff) for this run: the new claim, or
+    None when a run has claimed it already."""
+    kind = ReminderClaim.Kind.SUMMARY if unit is None else ReminderClaim.Kind.UNIT
+    claim = ReminderClaim(institution=institution, unit=unit, day=day, kind=kind, recipients="\n".join(recipients))
+    try:
+        with transaction.atomic():  # committed before the mail goes: a run at the same time sees it
+            claim.save(force_insert=True)
+    except IntegrityError:  # tracker_reminderclaim_unique (or _unique_summary): another run's
+        return None
+    return claim
+
+
+def reminder_release(*, claim: ReminderClaim) -> None:
+    """Give back the claim of a mail that could not be sent, so that the next run sends it."""
+    claim.delete()
+
+
+def claimed_on(day: dt.date) -> set[tuple[int, int | None]]:
+    """(institution id, unit id or None for the staff summary) of every mail claimed for `day`: one query."""
+    return set(ReminderClaim.objects.filter(day=day).values_list("institution_id", "unit_id"))

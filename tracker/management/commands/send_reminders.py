@@ -1,8 +1,9 @@
 """The daily reminder mail: each responsible unit gets its tasks and rectifications that are overdue or fall due
 within N days; each institution's committee staff get one summary of everything overdue.
 
-Run it from cron or a systemd timer once a day (docs/operations.md). It keeps no record of what it sent: run
-twice on one day, it mails twice.
+Run it from cron or a systemd timer once a day (docs/operations.md). Each mail is claimed for the day before it
+goes (`reminders.reminder_claim`), so a second run on the same day, or one running at the same time, sends only
+what no run has sent yet; `--force` sends again.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from tracker.org.models import Institution, OrgUnit
 from tracker.reporting import reminders
 from tracker.reporting.reminders import Item, Mailing, Summary
 
@@ -76,6 +78,12 @@ class Mail:
     recipients: list[str]
 
 
+# What became of a mail.
+SENT = "sent"
+FAILED = "failed"
+ALREADY = "already"  # claimed for the day by an earlier run or one running now
+
+
 def unit_mail(mailing: Mailing) -> Mail:
     """Plain text: what the unit has overdue, then what falls due, each with its number, title, date and link."""
     result, unit = mailing.reminders, mailing.unit
@@ -116,7 +124,7 @@ class Command(BaseCommand):
     help = (
         "E-mail each responsible unit its tasks and rectifications that are overdue or due within --days days, "
         "and each institution's committee staff a summary of everything overdue. For a daily cron job or "
-        "systemd timer; not idempotent (a second run on the same day mails again)."
+        "systemd timer; each mail goes out once a day, however many runs (--force sends again)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -126,8 +134,11 @@ class Command(BaseCommand):
                             help="Count from this day instead of today (YYYY-MM-DD).")
         parser.add_argument("--dry-run", action="store_true",
                             help="Send nothing; print what would be sent (with -v 2, the mails themselves).")
+        parser.add_argument("--force", action="store_true",
+                            help="Send also the mails already sent on that day (by an earlier or a concurrent run).")
 
-    def handle(self, *args, days: int, date: dt.date | None, dry_run: bool, verbosity: int, **options) -> None:
+    def handle(self, *args, days: int, date: dt.date | None, dry_run: bool, force: bool, verbosity: int,
+               **options) -> None:
         if days < 0:
             raise CommandError("--days must be 0 or more.")
         today = date or timezone.localdate()
@@ -139,23 +150,31 @@ class Command(BaseCommand):
             summary_mails = [(summary, summary_mail(summary)) for summary in summaries if summary.recipients]
         prefix = "[dry run] " if dry_run else ""
         connection = None if dry_run else get_connection()
-        failures = sent = 0
+        # A dry run claims nothing: it reads which mails went out already, to leave them out as the real run would.
+        claimed = reminders.claimed_on(today) if dry_run and not force else set()
+        outcomes = {SENT: 0, FAILED: 0, ALREADY: 0}
         for mailing, mail in unit_mails:
-            if self._send(mail, connection, verbosity, dry_run):
-                sent += 1
-                result = mailing.reminders
-                self.stdout.write(f"{prefix}{mailing.unit.institution.name} · {mailing.unit.name}: "
+            unit = mailing.unit
+            outcome = self._claim_and_send(mail, unit.institution, unit, today, claimed, connection, verbosity,
+                                           dry_run=dry_run, force=force)
+            outcomes[outcome] += 1
+            result = mailing.reminders
+            if outcome == SENT:
+                self.stdout.write(f"{prefix}{unit.institution.name} · {unit.name}: "
                                   f"{len(result.overdue)} overdue, {len(result.due_soon)} due within {days} days "
                                   f"→ {', '.join(mail.recipients)}")
-            else:
-                failures += 1
+            elif outcome == ALREADY:
+                self.stdout.write(f"{prefix}Already sent on {today:%Y-%m-%d}: {unit.institution.name} · {unit.name}")
         for summary, mail in summary_mails:
-            if self._send(mail, connection, verbosity, dry_run):
-                sent += 1
+            outcome = self._claim_and_send(mail, summary.institution, None, today, claimed, connection, verbosity,
+                                           dry_run=dry_run, force=force)
+            outcomes[outcome] += 1
+            if outcome == SENT:
                 self.stdout.write(f"{prefix}{summary.institution.name} · committee staff: summary of "
                                   f"{len(summary.reminders.overdue)} overdue → {', '.join(mail.recipients)}")
-            else:
-                failures += 1
+            elif outcome == ALREADY:
+                self.stdout.write(f"{prefix}Already sent on {today:%Y-%m-%d}: {summary.institution.name} · "
+                                  f"committee staff")
         without = [mailing for mailing in mailings if not mailing.recipients]
         for mailing in without:
             result = mailing.reminders
@@ -169,10 +188,29 @@ class Command(BaseCommand):
                     f"No address: {summary.institution.name} · committee staff ({len(summary.reminders.overdue)} "
                     f"overdue). No active committee staff account has an e-mail."))
         verb = "Would send" if dry_run else "Sent"
-        self.stdout.write(f"{prefix}{verb} {sent} mail(s) for {today:%Y-%m-%d} (looking {days} days ahead); "
-                          f"{len(without)} unit(s) without an address.")
-        if failures:
-            raise CommandError(f"{failures} mail(s) could not be sent; see the errors above.")
+        already = (f"; {outcomes[ALREADY]} already sent that day (--force sends them again)"
+                   if outcomes[ALREADY] else "")
+        self.stdout.write(f"{prefix}{verb} {outcomes[SENT]} mail(s) for {today:%Y-%m-%d} (looking {days} days ahead); "
+                          f"{len(without)} unit(s) without an address{already}.")
+        if outcomes[FAILED]:
+            raise CommandError(f"{outcomes[FAILED]} mail(s) could not be sent; see the errors above.")
+
+    def _claim_and_send(self, mail: Mail, institution: Institution, unit: OrgUnit | None, day: dt.date,
+                        claimed: set, connection, verbosity: int, *, dry_run: bool, force: bool) -> str:
+        """SENT, FAILED or ALREADY. The mail is claimed for the day before it goes; a mail that could not be sent
+        gives its claim back, so that the next run sends it. With `force`, a mail already claimed goes again."""
+        if dry_run:
+            if (institution.pk, unit.pk if unit else None) in claimed:
+                return ALREADY
+            return SENT if self._send(mail, connection, verbosity, dry_run) else FAILED
+        claim = reminders.reminder_claim(institution=institution, unit=unit, day=day, recipients=mail.recipients)
+        if claim is None and not force:
+            return ALREADY
+        if self._send(mail, connection, verbosity, dry_run):
+            return SENT
+        if claim is not None:
+            reminders.reminder_release(claim=claim)
+        return FAILED
 
     def _send(self, mail: Mail, connection, verbosity: int, dry_run: bool) -> bool:
         """Send one mail (or only show it); a failure is reported and the run goes on to the next unit."""
