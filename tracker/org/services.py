@@ -20,7 +20,7 @@ STAFF_MODELS = (
 READ_ONLY_FOR_STAFF = (
     "view_institution", "view_profile", "view_quotaentry", "view_rosterimport", "view_assessment",
     "view_assessmententry", "view_assessmenttransition", "view_filingreminder", "view_rectification",
-    "view_reviewstep", "view_reviewopinion",
+    "view_reviewstep", "view_reviewopinion", "view_reminderclaim",
 )
 
 

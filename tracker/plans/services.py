@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from tracker import access
 from tracker.org.evidence import store_evidence
 from tracker.org.uploads import check_evidence_file
-from tracker.org.versions import StaleEditError
+from tracker.org.versions import lock_at_version
 from tracker.plans.models import Task, TaskUpdate
 
 
@@ -42,19 +42,14 @@ def task_add_update(
     if steering and not access.can_set_task_status(actor, task):
         raise PermissionDenied("actor may not change this task's status")
 
-    # Lock the row, then compare versions: two people saving at once cannot both pass.
-    current = Task.objects.select_for_update().get(pk=task.pk)
-    if current.version != loaded_version:
-        newer = list(
-            TaskUpdate.objects.filter(task=current, task_version__gt=loaded_version)
-            .select_related("author")
-            .order_by("task_version")
-        )
-        raise StaleEditError(
-            _("Someone else updated this task after you opened it. Your input is kept below; "
-              "look at their changes, then save again."),
-            newer,
-        )
+    # A task's versions are its updates: what changed since is the updates recorded after the one loaded.
+    current = lock_at_version(
+        Task, task.pk, loaded_version,
+        _("Someone else updated this task after you opened it. Your input is kept below; "
+          "look at their changes, then save again."),
+        changes=lambda task: list(TaskUpdate.objects.filter(task=task, task_version__gt=loaded_version)
+                                  .select_related("author").order_by("task_version")),
+    )
 
     status = current.status if status is None else status
     progress = current.progress if progress is None else progress

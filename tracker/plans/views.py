@@ -16,7 +16,7 @@ from tracker import access
 from tracker.org.forms import add_errors
 from tracker.org.history import changes_for
 from tracker.org.models import OrgUnit
-from tracker.org.versions import StaleEditError
+from tracker.org.versions import StaleEditError, refused_as_stale
 from tracker.plans.forms import PlanFilterForm, TaskUpdateForm
 from tracker.plans.models import Phase, Stage, Task
 from tracker.plans.services import task_add_update
@@ -125,15 +125,9 @@ def task_update_create(request: HttpRequest, pk: int) -> HttpResponse:
             files=data["files"],
         )
     except StaleEditError as stale:
-        messages.error(request, stale.messages[0])
         task = access.get_task_for_user(request.user, pk)
-        # Keep what the user typed, but against the version now current, so a second save goes through.
-        bound = request.POST.copy()
-        bound["version"] = task.version
-        form = TaskUpdateForm(bound, task=task, steering=steering)
-        form.is_valid()
-        if data["files"]:
-            form.add_error("files", _("Files are not kept across a refused save: choose them again."))
+        form = refused_as_stale(request, stale, task, lambda bound: TaskUpdateForm(bound, task=task, steering=steering),
+                                files_dropped=bool(data["files"]))
         return _task_page(request, task, form, status=409, stale_changes=stale.changes)
     except ValidationError as error:
         add_errors(form, error)

@@ -26,7 +26,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from tracker import access
 from tracker.org.models import Institution, OrgUnit, Profile
-from tracker.org.versions import StaleEditError
+from tracker.org.versions import lock_at_version
 from tracker.roster import xlsx as roster_xlsx
 from tracker.roster.models import RosterImport, Speciality, Team, TeamMembership, Volunteer
 
@@ -201,15 +201,11 @@ def volunteer_update(
     _check_unit(actor, data.unit)
     if data.unit.institution_id != volunteer.institution_id:
         raise ValidationError({"unit": _("The unit belongs to another institution.")})
-    # Lock the row, then compare versions: two people saving at once cannot both pass.
-    current = Volunteer.objects.select_for_update().select_related("institution").get(pk=volunteer.pk)
-    if current.version != loaded_version:
-        newer = current.history.filter(version__gt=loaded_version).select_related("history_user")
-        raise StaleEditError(
-            _("Someone else changed this person's record after you opened it. Your input is kept below; "
-              "look at the record as it is now, then save again."),
-            list(newer.order_by("history_date")),
-        )
+    current = lock_at_version(
+        Volunteer.objects.select_related("institution"), volunteer.pk, loaded_version,
+        _("Someone else changed this person's record after you opened it. Your input is kept below; "
+          "look at the record as it is now, then save again."),
+    )
     current.unit = data.unit
     for name, value in data.values().items():
         setattr(current, name, value)

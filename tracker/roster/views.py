@@ -23,7 +23,7 @@ from tracker import access
 from tracker.org.forms import add_errors
 from tracker.org.history import changes_among, changes_for
 from tracker.org.models import Institution, OrgUnit, Profile
-from tracker.org.versions import StaleEditError
+from tracker.org.versions import StaleEditError, refused_as_stale
 from tracker.roster import xlsx as roster_xlsx
 from tracker.roster.forms import (
     MembershipAddForm,
@@ -183,13 +183,9 @@ def volunteer_update_view(request: HttpRequest, pk: int) -> HttpResponse:
             data=form.to_data(),
         )
     except StaleEditError as stale:
-        messages.error(request, stale.messages[0])
         volunteer = access.get_volunteer_for_user(request.user, pk)
-        # Keep what the user typed, but against the version now current, so a second save goes through.
-        bound = request.POST.copy()
-        bound["version"] = volunteer.version
-        form = VolunteerForm(bound, units=units, volunteer=volunteer)
-        form.is_valid()
+        form = refused_as_stale(request, stale, volunteer,
+                                lambda bound: VolunteerForm(bound, units=units, volunteer=volunteer))
         return _form_page(request, form, volunteer, status=409, stale_changes=stale.changes)
     except ValidationError as error:
         add_errors(form, error)

@@ -38,7 +38,7 @@ from tracker.assessments.services.standards import CENT, score_choices
 from tracker.org.forms import add_errors
 from tracker.org.history import changes_for
 from tracker.org.models import OrgUnit, Profile
-from tracker.org.versions import StaleEditError
+from tracker.org.versions import StaleEditError, refused_as_stale
 from tracker.templatetags.scores import score
 
 Status = Assessment.Status
@@ -53,13 +53,6 @@ def rating(item: StandardItem, score: Decimal | None) -> str:
     if choices is None:
         return f"{score.normalize():f}"
     return next((text for value, text in choices if value == score.quantize(CENT)), "")
-
-
-def _keep_input_at(request: HttpRequest, version: int) -> dict:
-    """The user's input against the version now current, so a second save after a refusal goes through."""
-    bound = request.POST.copy()
-    bound["version"] = version
-    return bound
 
 
 # --- Rounds ---------------------------------------------------------------------------------------
@@ -367,8 +360,8 @@ def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
                                        report=form.cleaned_data["report"])
     except StaleEditError as stale:
         assessment = access.get_assessment_for_user(user, pk)
-        form = ReportForm(_keep_input_at(request, assessment.version), limit=assessment.round.report_max_chars)
-        form.is_valid()
+        form = refused_as_stale(request, stale, assessment,
+                                lambda bound: ReportForm(bound, limit=assessment.round.report_max_chars), tell=False)
         return _detail_page(request, assessment, status=409, report_form=form, errors=stale.messages,
                             stale_changes=stale.changes)
     except ValidationError as error:
@@ -471,12 +464,9 @@ def assessment_item(request: HttpRequest, pk: int, entry_pk: int) -> HttpRespons
             service.entry_save_self(actor=user, entry=entry, loaded_version=form.cleaned_data["version"],
                                     part=form.to_part(), files=files)
         except StaleEditError as stale:
-            messages.error(request, stale.messages[0])
             entry = access.get_entry_for_user(user, pk, entry_pk)
-            form = EntrySelfForm(_keep_input_at(request, entry.version), entry=entry)
-            form.is_valid()
-            if files:
-                form.add_error("files", _("Files are not kept across a refused save: choose them again."))
+            form = refused_as_stale(request, stale, entry, lambda bound: EntrySelfForm(bound, entry=entry),
+                                    files_dropped=bool(files))
             return _item_page(request, entry, status=409, self_form=form, stale_changes=stale.changes,
                               stale_kind="self")
         except ValidationError as error:
@@ -501,10 +491,8 @@ def assessment_item_review(request: HttpRequest, pk: int, entry_pk: int) -> Http
             service.entry_save_review(actor=user, entry=entry, loaded_version=form.cleaned_data["version"],
                                       part=form.to_part())
         except StaleEditError as stale:
-            messages.error(request, stale.messages[0])
             entry = access.get_entry_for_user(user, pk, entry_pk)
-            form = EntryReviewForm(_keep_input_at(request, entry.version), entry=entry)
-            form.is_valid()
+            form = refused_as_stale(request, stale, entry, lambda bound: EntryReviewForm(bound, entry=entry))
             return _item_page(request, entry, status=409, review_form=form, stale_changes=stale.changes,
                               stale_kind="review")
         except ValidationError as error:

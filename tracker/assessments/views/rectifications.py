@@ -36,7 +36,7 @@ from tracker.assessments.services.assessments import (
 from tracker.org.forms import add_errors
 from tracker.org.history import changes_for
 from tracker.org.models import Institution, OrgUnit, Profile
-from tracker.org.versions import StaleEditError
+from tracker.org.versions import StaleEditError, refused_as_stale
 
 RStatus = Rectification.Status
 Source = Rectification.Source
@@ -229,13 +229,6 @@ def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, access.get_rectification_for_user(request.user, pk))
 
 
-def _keep_input_at(request: HttpRequest, version: int) -> dict:
-    """The user's input against the version now current, so a second save after a refusal goes through."""
-    bound = request.POST.copy()
-    bound["version"] = version
-    return bound
-
-
 @require_POST
 def rectification_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -250,12 +243,9 @@ def rectification_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
         saved = rectification_advance(actor=user, rectification=rectification, loaded_version=data["version"],
                                       status=data["status"], note=data["note"], files=data["files"])
     except StaleEditError as stale:
-        messages.error(request, stale.messages[0])
         rectification = access.get_rectification_for_user(user, pk)
-        form = _advance_form(user, rectification, _keep_input_at(request, rectification.version))
-        form.is_valid()
-        if data["files"]:
-            form.add_error("files", _("Files are not kept across a refused save: choose them again."))
+        form = refused_as_stale(request, stale, rectification, lambda bound: _advance_form(user, rectification, bound),
+                                files_dropped=bool(data["files"]))
         return _detail_page(request, rectification, advance_form=form, status=409,
                             stale_changes=stale.changes, stale_form="advance")
     except ValidationError as error:
@@ -279,10 +269,8 @@ def rectification_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
         saved = rectification_reassign(actor=user, rectification=rectification, loaded_version=data["version"],
                                        unit=data["unit"], measure=data["measure"], deadline=data["deadline"])
     except StaleEditError as stale:
-        messages.error(request, stale.messages[0])
         rectification = access.get_rectification_for_user(user, pk)
-        form = _reassign_form(rectification, _keep_input_at(request, rectification.version))
-        form.is_valid()
+        form = refused_as_stale(request, stale, rectification, lambda bound: _reassign_form(rectification, bound))
         return _detail_page(request, rectification, reassign_form=form, status=409,
                             stale_changes=stale.changes, stale_form="reassign")
     except ValidationError as error:

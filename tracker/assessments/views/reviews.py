@@ -32,7 +32,7 @@ from tracker.assessments.services.assessments import (
 from tracker.org.forms import add_errors
 from tracker.org.history import changes_in
 from tracker.org.models import Institution, OrgUnit, Profile
-from tracker.org.versions import StaleEditError
+from tracker.org.versions import StaleEditError, refused_as_stale
 
 # The roles that have any business with reviews; everyone else is refused the list.
 REVIEW_READERS = (Profile.Role.ADMIN, Profile.Role.STAFF, Profile.Role.LEADER, Profile.Role.REVIEWER)
@@ -202,12 +202,8 @@ def review_step_view(request: HttpRequest, pk: int, step_pk: int) -> HttpRespons
         saved = review_step_record(actor=user, step=step, loaded_version=data["version"],
                                    planned_on=data["planned_on"], done_on=data["done_on"], note=data["note"])
     except StaleEditError as stale:
-        messages.error(request, stale.messages[0])
         step = _get_step(review, step_pk)
-        bound = request.POST.copy()
-        bound["version"] = step.version
-        form = ReviewStepForm(bound, step=step)
-        form.is_valid()
+        form = refused_as_stale(request, stale, step, lambda bound: ReviewStepForm(bound, step=step))
         return _review_page(request, review, step_form=form, status=409, stale_changes=stale.changes)
     except ValidationError as error:
         add_errors(form, error)

@@ -22,7 +22,7 @@ from tracker import access
 from tracker.org.evidence import store_evidence
 from tracker.org.models import OrgUnit
 from tracker.org.uploads import check_evidence_file
-from tracker.org.versions import lock_at_version as _lock_at_version
+from tracker.org.versions import lock_at_version
 from tracker.roster.models import Volunteer
 from tracker.work.models.platforms import Activity, WorkPlatform
 
@@ -179,7 +179,7 @@ def platform_update(
         raise PermissionDenied("actor may not edit this platform")
     if fields.owner.pk != platform.owner_id and not access.can_keep_unit_records(actor, fields.owner):
         raise PermissionDenied("actor may not hand the platform to that unit")
-    current = _lock_at_version(WorkPlatform, platform.pk, loaded_version, _(
+    current = lock_at_version(WorkPlatform, platform.pk, loaded_version, _(
         "Someone else changed this platform after you opened it. Your input is kept below; "
         "look at their changes, then save again."
     ))
@@ -252,7 +252,7 @@ def activity_update(
         raise PermissionDenied("actor may not keep this unit's ledger")
     if fields.unit.pk != activity.unit_id and not access.can_keep_unit_records(actor, fields.unit):
         raise PermissionDenied("actor may not move the entry to that unit")
-    current = _lock_at_version(Activity, activity.pk, loaded_version, _(
+    current = lock_at_version(Activity, activity.pk, loaded_version, _(
         "Someone else changed this ledger entry after you opened it. Your input is kept below; "
         "look at their changes, then save again."
     ))

@@ -23,7 +23,7 @@ from tracker import access
 from tracker.org.forms import add_errors
 from tracker.org.history import changes_among, changes_for
 from tracker.org.models import Institution, OrgUnit, Profile
-from tracker.org.versions import StaleEditError
+from tracker.org.versions import StaleEditError, refused_as_stale
 from tracker.roster.models import Volunteer
 from tracker.work.forms.platforms import ActivityFilterForm, ActivityForm, PlatformFilterForm, PlatformForm
 from tracker.work.models.platforms import Activity, WorkPlatform
@@ -48,13 +48,6 @@ KIND_ORDER = {
 
 def _unit_order(unit: OrgUnit) -> tuple:
     return (unit.institution_id or 0, KIND_ORDER.get(unit.kind, 9), unit.order, unit.name)
-
-
-def _keep_input_at(request: HttpRequest, version: int) -> dict:
-    """The user's input against the version now current, so a second save after a refusal goes through."""
-    bound = request.POST.copy()
-    bound["version"] = version
-    return bound
 
 
 def _people_scope(request: HttpRequest) -> dict:
@@ -183,10 +176,9 @@ def _platform_save(request: HttpRequest, owners: QuerySet[OrgUnit], platform: Wo
                 saved = platform_update(actor=request.user, platform=platform,
                                         loaded_version=form.cleaned_data["version"], fields=form.to_fields())
         except StaleEditError as stale:  # only an edit can be stale
-            messages.error(request, stale.messages[0])
             platform = access.get_platform_for_user(request.user, platform.pk)
-            form = _platform_form(request, owners, platform, data=_keep_input_at(request, platform.version))
-            form.is_valid()
+            form = refused_as_stale(request, stale, platform,
+                                    lambda bound: _platform_form(request, owners, platform, data=bound))
             return _platform_page(request, form, platform, status=409, stale_changes=stale.changes)
         except ValidationError as error:
             add_errors(form, error)
@@ -318,12 +310,9 @@ def _activity_save(request: HttpRequest, entry: Activity | None) -> HttpResponse
                                         loaded_version=form.cleaned_data["version"], fields=form.to_fields(),
                                         files=files)
         except StaleEditError as stale:  # only an edit can be stale
-            messages.error(request, stale.messages[0])
             entry = access.get_activity_for_user(request.user, entry.pk)
-            form = _activity_form(request, entry, data=_keep_input_at(request, entry.version))
-            form.is_valid()
-            if files:
-                form.add_error("files", _("Files are not kept across a refused save: choose them again."))
+            form = refused_as_stale(request, stale, entry, lambda bound: _activity_form(request, entry, data=bound),
+                                    files_dropped=bool(files))
             return _activity_page(request, form, entry, status=409, stale_changes=stale.changes)
         except ValidationError as error:
             add_errors(form, error)
