@@ -155,6 +155,8 @@ class Activity(models.Model):
             # A unit's entries within a period: the ledger metrics of the dashboard and the quota list, the annual
             # report's entries per college, a secretary's ledger (docs/benchmarks.md, "Indexes").
             models.Index(fields=["unit", "date"], name="tracker_activity_unit_date"),
+            # The ledger list, newest first (ActivityQuerySet.for_ledger): a page read off the index.
+            models.Index(fields=["-date", "-id"], name="tracker_activity_date_id"),
         ]
 
     def __str__(self) -> str:
