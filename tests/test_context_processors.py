@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
 from tracker.portal.context_processors import NAV, nav_urls
 
+from .conftest import client_for
 
-def test_every_header_link_is_the_reversed_url():
-    urls = nav_urls()
-    assert len(urls) == len(NAV)
-    for name in NAV:
-        assert urls[name.split(":")[-1].replace("-", "_")] == reverse(name)
-    assert urls["home"] == "/" and urls["plan_list"] == "/plans/" and urls["index"] == "/admin/"
+
+class FrameTargets(HTMLParser):
+    """The links (GET) and forms (POST) of the page's header and footer, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0  # inside <header> or <footer>
+        self.targets: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in ("header", "footer"):
+            self.depth += 1
+        elif self.depth and tag == "a" and attributes.get("href"):
+            self.targets.append(("GET", attributes["href"]))
+        elif self.depth and tag == "form":
+            self.targets.append((attributes.get("method", "get").upper(), attributes["action"]))
+
+    def handle_endtag(self, tag):
+        if tag in ("header", "footer"):
+            self.depth -= 1
+
+
+@pytest.mark.django_db
+def test_every_header_link_opens_its_page(world, staff):
+    """Committee staff see every link of the header (and the footer's language switch): each opens its page."""
+    home = client_for(staff).get(reverse("tracker:home"))
+    parser = FrameTargets()
+    parser.feed(home.content.decode())
+    opened: dict[str, int] = {}
+    for method, url in parser.targets:
+        client = client_for(staff)  # afresh: signing out or switching language must not change the next page
+        response = client.post(url, {"language": "en", "next": "/"}) if method == "POST" else client.get(url)
+        opened[response.resolver_match.view_name] = response.status_code
+    assert opened == {**dict.fromkeys(NAV, 200), "logout": 302, "set_language": 302}
 
 
 def test_a_path_prefix_gets_its_own_links():

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.urls import reverse
 
 from tracker.portal import renderer
 from tracker.portal.renderer import PortalFormRenderer
+
+from .conftest import client_for
 
 
 class Everything(forms.Form):
@@ -30,9 +33,22 @@ def test_select_html_is_the_same_as_djangos_templates(data):
     assert 'data-x="&quot;q&quot;"' in str(ours["grouped"])
 
 
-def test_the_portal_uses_it(settings):
-    assert settings.FORM_RENDERER == "tracker.portal.renderer.PortalFormRenderer"
-    assert isinstance(forms.Form().renderer, PortalFormRenderer)
+@pytest.mark.django_db
+def test_the_portals_pages_and_forms_draw_their_selects_with_it(monkeypatch, world, staff):
+    drawn = []
+    original = renderer.render_select
+
+    def counting(widget):
+        drawn.append(widget["name"])
+        return original(widget)
+
+    monkeypatch.setattr(renderer, "render_select", counting)
+    html = client_for(staff).get(reverse("tracker:volunteer-list")).content.decode()
+    assert "unit" in drawn  # the filter bar's list of units
+    assert all(f'<select name="{name}"' in html for name in drawn)
+    drawn.clear()
+    assert '<option value="a">甲</option>' in str(Everything()["plain"])  # a form made outside any page, too
+    assert drawn == ["plain"]
 
 
 def test_other_widgets_are_left_to_the_templates():

@@ -3,6 +3,10 @@
 The rows are checked against the URLconf: a new URL pattern without a row here fails
 `test_every_url_pattern_has_a_row`. The admin site's own pages are guarded by the admin (staff flag and
 model permissions); its index stands for them here, and `test_admin_lists_only_own_institution` checks scoping.
+
+A refused request (400, 403, 404, 405, or sent to sign in) must also leave nothing behind: the matrix compares what
+the database and the media folder hold before and after it (tests/dbstate.py), and
+`test_the_no_write_check_sees_a_write` shows that comparison sees each kind of write.
 """
 
 from __future__ import annotations
@@ -10,17 +14,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import F
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from tracker.assessments.models.assessments import Assessment
+from tracker.plans.models import Task, TaskParty
 
+from . import dbstate
 from .conftest import PERSONAS, client_for
 from .factories import (
+    PDF_BYTES,
     ActivityFactory,
     AssessmentRoundFactory,
     EvidenceFileFactory,
+    InstitutionFactory,
     MenuMatchFactory,
     NeedItemFactory,
     QuotaFactory,
@@ -395,20 +407,72 @@ def test_every_url_pattern_has_a_row():
     assert url_names(get_resolver().url_patterns) == set(MATRIX)
 
 
+REFUSALS = {400, 403, 404, 405}
+SIGN_IN_PAGES = {"login", "admin:login"}
+
+
+def is_refusal(name: str, response) -> bool:
+    """A 400, 403, 404 or 405, or a redirect to a sign-in page (other than signing out, which ends there)."""
+    if response.status_code in REFUSALS:
+        return True
+    if response.status_code != 302 or name == "logout":
+        return False
+    try:
+        return resolve(urlsplit(response["Location"]).path).view_name in SIGN_IN_PAGES
+    except Resolver404:
+        return False
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_permission_matrix(request, world, name, persona):
+    """Each persona gets the row's status, and a refused request leaves the database and the stored files as they
+    were (whatever the row's set-up made is there before the request is sent)."""
     row = MATRIX[name]
     user = request.getfixturevalue(persona)
     client = client_for(user)
     url = reverse(name, args=row.args(world))
-    if row.method == "POST":
-        response = client.post(url, row.data(world) if row.data else {})
-    else:
-        response = client.get(url)
+    data = row.data(world) if row.data else {}
+    before = dbstate.take()
+    response = client.post(url, data) if row.method == "POST" else client.get(url)
     assert response.status_code == row.expect[persona], f"{name} as {persona}"
     if persona == "anonymous" and response.status_code == 302 and name not in ("logout", "set_language"):
         assert "/login/" in response["Location"]
+    if is_refusal(name, response):
+        found = dbstate.changes(before, dbstate.take())
+        assert not found, f"{name} as {persona} was refused ({response.status_code}) but wrote: {found}"
+
+
+def stray_file(world) -> None:
+    default_storage.save("evidence/stray.pdf", ContentFile(PDF_BYTES))
+
+
+# A write of each kind the no-write check must see → the table (or file) it must name.
+WRITES: dict[str, tuple[Callable, str]] = {
+    "row created": (lambda w: InstitutionFactory(code="stray"), "tracker.Institution:"),
+    "evidence file": (lambda w: EvidenceFileFactory(update=TaskUpdateFactory(task=w.school_task)),
+                      "tracker.EvidenceFile:"),
+    "saved as it was (history grows)": (lambda w: w.school_task.save(), "tracker.HistoricalTask:"),
+    "version moved, no history": (
+        lambda w: Task.objects.filter(pk=w.school_task.pk).update(version=F("version") + 1), "tracker.Task:"),
+    "row deleted": (lambda w: TaskParty.objects.filter(task=w.college_task).delete(), "tracker.TaskParty:"),
+    "file stored": (stray_file, "file added or changed: evidence/stray.pdf"),
+}
+
+
+@pytest.mark.parametrize("write", sorted(WRITES))
+def test_the_no_write_check_sees_a_write(world, write):
+    action, named = WRITES[write]
+    before = dbstate.take()
+    action(world)
+    assert any(line.startswith(named) for line in dbstate.changes(before, dbstate.take()))
+
+
+def test_the_no_write_check_sees_nothing_when_a_page_is_only_read(world, staff):
+    client = client_for(staff)
+    before = dbstate.take()
+    assert client.get(reverse("tracker:plan-detail", args=[world.plan.pk])).status_code == 200
+    assert dbstate.changes(before, dbstate.take()) == []
 
 
 def test_admin_lists_only_own_institution(world, staff):
