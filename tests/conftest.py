@@ -149,31 +149,24 @@ PERSONAS = ["anonymous", "admin_user", "staff", "other_staff", "secretary", "oth
             "reviewer"]
 
 
-@pytest.fixture(scope="module")
-def demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The seed plans and the demo, seeded once for a whole test module and committed, so that every test of the
-    module reads them (each test's own changes are still rolled back by `db`). Emptied again after the module,
-    so that the next module starts from the empty database it expects."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.management import call_command
-    from django.test import override_settings
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, seeded once per test process and kept aside (tests/demo_snapshot.py)."""
+    from .demo_snapshot import Snapshot
 
-    media = tmp_path_factory.mktemp("demo-media")
-    with django_db_blocker.unblock(), override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        MEDIA_ROOT=media,
-    ):
-        call_command("seed_plans", verbosity=0)
-        call_command("seed_demo", force=True, verbosity=0)
-    yield media
+    snapshot = Snapshot(media=tmp_path_factory.mktemp("demo-media"), folder=tmp_path_factory.mktemp("demo-db"))
     with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-        ContentType.objects.clear_cache()
+        snapshot.take()
+    return snapshot
 
 
 @pytest.fixture
-def demo(demo_module, db, settings):
-    """The demo seeded once for the module (`demo_module`), its evidence files where the test's storage looks."""
-    settings.MEDIA_ROOT = demo_module
-    return demo_module
+def demo(request, demo_snapshot, settings):
+    """The seed plans and the demo in this test's database, its evidence files where the test's storage looks. Under
+    `db` (the default) the test's changes are rolled back; a test that asks for `transactional_db` or `live_server`
+    gets them committed, and flushed after."""
+    committed = any(name in request.fixturenames for name in ("transactional_db", "live_server"))
+    request.getfixturevalue("transactional_db" if committed else "db")
+    demo_snapshot.load()
+    settings.MEDIA_ROOT = demo_snapshot.media
+    return demo_snapshot.media

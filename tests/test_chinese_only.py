@@ -15,7 +15,6 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
-from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
@@ -102,9 +101,7 @@ def test_the_check_finds_english_in_text_and_attributes_but_not_in_scripts_or_da
     ]
 
 
-def test_every_main_page_and_state_reads_in_chinese_only():
-    call_command("seed_plans", verbosity=0)
-    call_command("seed_demo", force=True, verbosity=0)
+def test_every_main_page_and_state_reads_in_chinese_only(demo):
     users = {user.username: user for user in get_user_model().objects.all()}
     data_words = frozenset(account.username for account in ACCOUNTS)
 

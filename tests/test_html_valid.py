@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 from tracker import models as m
@@ -83,10 +82,8 @@ def test_dangling_idrefs_finds_a_label_and_a_description_pointing_nowhere():
 
 
 @pytest.mark.django_db
-def test_every_main_page_and_form_state_is_valid_html(tmp_path):
+def test_every_main_page_and_form_state_is_valid_html(tmp_path, demo):
     command = vnu_command()
-    call_command("seed_plans", verbosity=0)
-    call_command("seed_demo", force=True, verbosity=0)
     users = {user.username: user for user in get_user_model().objects.all()}
 
     cumt = m.Institution.objects.get(code="cumt")

@@ -335,7 +335,9 @@ def test_a_second_run_on_the_same_day_sends_nothing_again(world, addresses):
     assert "Sent 0 mail(s) for 2022-01-02" in output and "2 already sent that day" in output
     claims = ReminderClaim.objects.order_by("kind")
     assert [(c.kind, c.unit, c.day) for c in claims] == [
-        (ReminderClaim.Kind.SUMMARY, None, dt.date(2022, 1, 2)), (ReminderClaim.Kind.UNIT, world.college, dt.date(2022, 1, 2))]
+        (ReminderClaim.Kind.SUMMARY, None, dt.date(2022, 1, 2)),
+        (ReminderClaim.Kind.UNIT, world.college, dt.date(2022, 1, 2)),
+    ]
     assert claims[1].recipients == "jidian@cumt.example.edu.cn\nli@cumt.example.edu.cn"
 
 

@@ -10,7 +10,6 @@ from collections import defaultdict
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -53,10 +52,7 @@ def axe_problems(page, slug: str) -> list[str]:
     ]
 
 
-def test_no_main_page_has_a_serious_or_critical_axe_violation(page, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("seed_plans", verbosity=0)
-    call_command("seed_demo", force=True, verbosity=0)
+def test_no_main_page_has_a_serious_or_critical_axe_violation(page, demo):
     pages = main_pages()
     by_account = defaultdict(list)  # one sign-in per account
     for main_page in pages:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from tracker.demo import DEMO_PASSWORD
@@ -98,10 +97,7 @@ def _check(measure: dict, where: str) -> list[str]:
     return problems
 
 
-def test_every_main_page_fits_a_phone_and_reads_large(browser, live_server, artifacts, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("seed_plans", verbosity=0)
-    call_command("seed_demo", force=True, verbosity=0)
+def test_every_main_page_fits_a_phone_and_reads_large(browser, live_server, artifacts, demo):
     pages = main_pages()
 
     problems, seen = [], 0

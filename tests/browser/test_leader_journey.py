@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
@@ -20,9 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PARTICIPATION = "二级关工委有条件老同志参与率"  # the quota's name in fixtures/seed_quotas.json
 
 
-def test_leader_follows_a_red_quota_to_the_college_and_its_records_then_downloads_the_report(page, artifacts):
-    call_command("seed_plans", verbosity=0)
-    call_command("seed_demo", force=True, verbosity=0)
+def test_leader_follows_a_red_quota_to_the_college_and_its_records_then_downloads_the_report(page, artifacts, demo):
     journey = Journey(page, artifacts, "leader")
     year = timezone.localdate().year
 
