@@ -24,6 +24,26 @@ from .factories import (
 )
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    """Under `--no-migrations` (the Makefile's: the tables are made from the models in a second, where running the
+    migrations takes twenty) the migrations are recorded as applied, as `migrate` would leave them: backups name
+    them. tests/test_migrations.py runs the real migrations."""
+    if request.config.getoption("nomigrations", False):
+        from django.db import connection
+        from django.db.migrations.loader import MigrationLoader
+        from django.db.migrations.recorder import MigrationRecorder
+        from django.test import override_settings
+
+        with django_db_blocker.unblock(), override_settings(MIGRATION_MODULES={}):  # the real ones, on disk
+            recorder = MigrationRecorder(connection)
+            recorder.ensure_schema()
+            applied = recorder.applied_migrations()
+            for key in sorted(MigrationLoader(connection, ignore_no_migrations=True).disk_migrations):
+                if key not in applied:
+                    recorder.record_applied(*key)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     """Fast hashing, mail kept in memory, uploads in a temporary folder, Chinese as the language."""

@@ -16,9 +16,8 @@ def counts() -> tuple[int, ...]:
             TaskUpdate.objects.count(), EvidenceFile.objects.count())
 
 
-def test_seed_and_demo_twice_duplicate_nothing_and_keep_progress(capsys):
-    call_command("seed_plans")
-    call_command("seed_demo", force=True)
+def test_seed_and_demo_twice_duplicate_nothing_and_keep_progress(demo, capsys):
+    """On the demo as `make run` left it (tests/demo_snapshot.py seeds it the same way), `make run` again."""
     first = counts()
     done = set(Task.objects.filter(status="done").values_list("pk", flat=True))
     call_command("seed_plans")
@@ -30,9 +29,7 @@ def test_seed_and_demo_twice_duplicate_nothing_and_keep_progress(capsys):
     assert "demo12345" in output and "二级关工委秘书" in output
 
 
-def test_demo_has_one_account_per_role_bound_correctly():
-    call_command("seed_plans")
-    call_command("seed_demo", force=True)
+def test_demo_has_one_account_per_role_bound_correctly(demo):
     roles = {profile.role: profile for profile in Profile.objects.select_related("unit")}
     assert set(roles) == set(Profile.Role.values)
     assert roles["secretary"].unit.kind == OrgUnit.Kind.COLLEGE
@@ -51,11 +48,9 @@ def test_seed_fixture_holds_no_demo_rows():
     assert not get_user_model().objects.exists() and not TaskUpdate.objects.exists()
 
 
-def test_demo_has_an_assessment_in_every_state_users_meet_and_the_loop_closed_once():
+def test_demo_has_an_assessment_in_every_state_users_meet_and_the_loop_closed_once(demo):
     from tracker.assessments.models.assessments import Assessment, Rectification, Review
 
-    call_command("seed_plans")
-    call_command("seed_demo", force=True)
     states = {a.unit.name: a.status for a in Assessment.objects.select_related("unit").filter(unit__kind="college")}
     assert states == {"矿业工程学院": "accepted", "机电工程学院": "returned", "安全工程学院": "submitted",
                       "力学与土木工程学院": "draft"}

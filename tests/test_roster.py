@@ -238,9 +238,7 @@ def roster_counts() -> tuple[int, ...]:
             Speciality.objects.count(), Volunteer.history.count())
 
 
-def test_demo_roster_is_varied_deterministic_and_made_once():
-    call_command("seed_plans")
-    call_command("seed_demo", force=True)
+def test_demo_roster_is_varied_deterministic_and_made_once(demo):
     first = roster_counts()
     names = list(Volunteer.objects.order_by("staff_number").values_list("staff_number", "name"))
     call_command("seed_demo", force=True)
