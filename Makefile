@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run serve setup test test-browser messages lint clean bench screenshots
+.PHONY: run serve setup test test-browser messages lint clean bench screenshots attack
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,11 +51,12 @@ $(VNU_STAMP):
 
 ## test: the whole suite (browser tests run where Chromium is installed, the HTML check where Java and npm are;
 ## CI requires both)
-# One pytest worker per core (pytest-xdist); a test file stays on one worker, so a module that seeds the demo once
-# (tests/conftest.py's demo_module) seeds it once. TEST_WORKERS=0 runs in one process.
+# One pytest worker per core (pytest-xdist); an idle worker takes tests from a busy one (worksteal), so one long file
+# does not keep the run waiting. Each worker seeds the demo once (tests/demo_snapshot.py). TEST_WORKERS=0 runs in
+# one process.
 TEST_WORKERS ?= auto
 test: $(VENV)/.dev $(if $(shell command -v npm),$(VNU_STAMP))
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 ## test-browser: only the browser tests
 test-browser: $(VENV)/.dev
@@ -93,3 +94,8 @@ bench: $(VENV)/.bench
 	fi
 	@if [ -z "$$DATABASE_URL" ]; then bash .ci/start-postgres; fi
 	$(BIN)/python bench/run.py
+
+## attack: the security issue's attack, re-run against gunicorn in the production profile (two-step sign-in on) on
+## a throwaway SQLite database (docs/security.md); prints the counts and timings, exits 1 if any check failed.
+attack: $(VENV)/.dev
+	$(BIN)/python bench/attack.py

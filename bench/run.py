@@ -160,6 +160,11 @@ def all_targets() -> list[Target]:
         Target("annual-report", "annual report docx", url("annual-report"), export=True),
         Target("review-file", "review file docx", url("review-file"), export=True),
         Target("activity-export", "ledger xlsx (5,000)", url("activity-export"), export=True),
+        # The JSON API beside the pages it answers for (docs/api.md), signed in the same way.
+        Target("api-plan", "API: plan with its tasks (JSON)", reverse("api:plan-detail", args=[plan.pk]),
+               export=True),
+        Target("api-tasks", "API: tasks, page 1 (JSON)", reverse("api:task-list"), export=True),
+        Target("api-dashboard", "API: dashboard figures (JSON)", reverse("api:dashboard"), export=True),
     ]
 
 

@@ -518,3 +518,43 @@ class ReviewFactory(DjangoModelFactory):
         if create:
             for kind in ReviewStep.ORDER:
                 ReviewStep.objects.create(review=self, kind=kind)
+
+
+# --- Set-up (tracker/setup) -------------------------------------------------------------------------
+
+SETUP_UNIT_HEADERS = ["类型", "名称", "简称", "联系邮箱", "顺序"]
+SETUP_ACCOUNT_HEADERS = ["姓名", "用户名", "邮箱", "角色", "所在单位"]
+
+
+def setup_workbook(units: Sequence[Sequence[Any]] = (), accounts: Sequence[Sequence[Any]] = (), *,
+                   unit_headers: Sequence[str] = SETUP_UNIT_HEADERS,
+                   account_headers: Sequence[str] = SETUP_ACCOUNT_HEADERS,
+                   sheets: Sequence[str] = ("单位", "账号")) -> bytes:
+    """A set-up workbook (written by openpyxl): the sheets named in `sheets`, each a header row and its rows."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    content = {"单位": (unit_headers, units), "账号": (account_headers, accounts)}
+    for title in sheets:
+        headers, rows = content.get(title, (unit_headers, units))
+        sheet = workbook.create_sheet(title)
+        sheet.append(list(headers))
+        for row in rows:
+            sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def setup_upload(units: Sequence[Sequence[Any]] = (), accounts: Sequence[Sequence[Any]] = (), *,
+                 name: str = "单位与账号.xlsx", **kwargs: Any) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, setup_workbook(units, accounts, **kwargs), content_type=XLSX_CONTENT_TYPE)
+
+
+# --- API tokens (tracker/api) -------------------------------------------------------------------------
+
+
+def api_token(owner, name: str = "校数据平台", **kwargs: Any):
+    """A token of `owner` made through the service, and its key (shown once)."""
+    from tracker.api.services import api_token_create
+
+    return api_token_create(actor=owner, name=name, **kwargs)

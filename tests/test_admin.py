@@ -84,3 +84,16 @@ def test_a_standard_in_use_is_read_only_in_the_admin(world, staff):
     html = client.get(change).content.decode()
     assert 'name="items-0-points"' not in html and 'name="name"' not in html
     assert client.post(reverse("admin:tracker_standard_delete", args=[standard.pk]), {"post": "yes"}).status_code == 403
+
+
+@pytest.mark.parametrize("model", TRACKER_MODELS, ids=lambda m: m._meta.model_name)
+def test_a_change_lists_filters_name_no_other_institution(world, staff, model):
+    """The side filters (学校, 计划, 阶段 …) offer only what the scoped list holds, never another university."""
+    response = client_for(staff).get(reverse(f"admin:tracker_{model._meta.model_name}_changelist"))
+    if response.status_code == 403:  # staff do not read this model in the admin
+        return
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert world.other_institution.name not in html
+    assert f"institution__id__exact={world.other_institution.pk}" not in html
+    assert world.other_plan.title not in html

@@ -38,6 +38,8 @@ ALLOWED = {
     "A", "B", "C", "D",
     # The name of the two-step method, shown next to the authenticator app it is set up in.
     "TOTP",
+    # The programming interface other systems (the campus data platform) read through: Chinese writes “API 令牌”.
+    "API",
 }
 
 # Data, not words: e-mail addresses, web addresses, file names with their type, codes holding digits (工号 CUMT04016).

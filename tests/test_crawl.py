@@ -82,6 +82,16 @@ OBJECTS: dict[str, Callable[[], list[tuple]]] = {
                                   .order_by("pk").values_list("pk", flat=True)],
     "snapshot-detail": _pks(m.ReportSnapshot),
     "snapshot-export": _pks(m.ReportSnapshot),
+    # --- set-up (tracker/setup): every unit's edit and retire pages, the POST-only ones once per kind (a GET
+    # answers 405); every account's pages
+    "setup-unit-update": _pks(m.OrgUnit),
+    "setup-unit-retire": _pks(m.OrgUnit),
+    "setup-unit-move": _pks(m.OrgUnit, "kind"),
+    "setup-unit-restore": _pks(m.OrgUnit, "kind"),
+    "setup-account-update": lambda: _pks(get_user_model())(),
+    "setup-account-link": lambda: _pks(get_user_model())(),
+    "setup-account-deactivate": lambda: _pks(get_user_model())(),
+    "setup-account-reactivate": lambda: _pks(get_user_model())(),
 }
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tracker.assessments.models.assessments import Assessment, Rectification
+from tracker.assessments.models.assessments import Assessment, AssessmentRound, Rectification
 from tracker.assessments.models.standards import Standard
 from tracker.assessments.services import assessments as svc
 from tracker.org.jsondata import to_json
@@ -29,8 +29,11 @@ from .conftest import client_for, make_person
 from .factories import (
     AssessmentRoundFactory,
     OrgUnitFactory,
+    PhaseFactory,
+    PlanFactory,
     QuotaFactory,
     RectificationFactory,
+    StageFactory,
     TaskFactory,
     TaskPartyFactory,
     TaskUpdateFactory,
@@ -277,3 +280,101 @@ def test_query_count_stays_flat_when_the_data_grows_tenfold(world, staff, as_of)
     with CaptureQueriesContext(connection) as many:
         assert client.get(page).status_code == 200
     assert len(many) == len(one)
+
+
+# --- Rounds for chosen units, steps dated when they happened, several plans (issue 14) --------------
+
+
+def _round_of_three_of_five(world, staff):
+    """Five colleges (the world's two and three more) and a round that names three of them: 机电工程学院 and two new
+    ones. Returns the round, the three named and the two outside."""
+    more = [OrgUnitFactory(institution=world.institution, kind="college", name=name, order=n)
+            for n, name in enumerate(["矿业工程学院", "安全工程学院", "资源与地球科学学院"], start=10)]
+    named, outside = [world.college, more[0], more[1]], [world.other_college, more[2]]
+    assessment_round = svc.round_create(actor=staff, institution=world.institution,
+                                        standard=scored_standard(world.institution), name="2023年试点对标找差",
+                                        due_on=dt.date(2099, 6, 30), units=named)
+    return assessment_round, named, outside
+
+
+def test_filing_figures_count_only_the_units_a_round_names(world, staff):
+    assessment_round, named, outside = _round_of_three_of_five(world, staff)
+    for unit in named[:2]:
+        filed = start_assessment(unit, assessment_round)
+        filed.status = Assessment.Status.SUBMITTED
+        filed.save()
+    board = build_dashboard(world.institution)
+    assert (board.figure("filed").value, board.figure("filed").total) == (2, 3)
+    assert board.filing.expected == 3 and board.filing.not_started == 1
+    rows = {row.unit_id: row for row in board.college_rows}
+    assert len(rows) == 5  # the quotas still list every college
+    for unit in outside:
+        assert rows[unit.pk].filing_status == "not_taking_part" and not rows[unit.pk].filing_url
+    assert rows[named[2].pk].filing_status == "not_started"
+    # A college outside the round does not see it as its own to file on its page.
+    assert build_dashboard(world.institution, unit=outside[0]).filing is None
+    page = build_dashboard(world.institution, unit=named[2])
+    assert page.filing.round_name == assessment_round.name and page.figure("filed").total == 1
+
+
+def test_as_of_a_past_day_takes_assessment_status_from_the_day_each_step_happened(world, staff, secretary):
+    today = timezone.localdate()
+    assessment_round = AssessmentRoundFactory(institution=world.institution)
+    AssessmentRound.objects.filter(pk=assessment_round.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=60))  # opened two months ago
+    assessment = start_assessment(world.college, assessment_round, by=secretary)  # entered today
+    for entry in assessment.entries.select_related("item"):
+        entry.self_score = entry.item.points
+        entry.save()
+    assessment.refresh_from_db()
+    svc.assessment_submit(actor=secretary, assessment=assessment, loaded_version=assessment.version,
+                          occurred_on=today - dt.timedelta(days=20))  # filed on paper twenty days ago
+    assert build_dashboard(world.institution, today - dt.timedelta(days=10)).figure("filed").value == 1
+    assert build_dashboard(world.institution, today - dt.timedelta(days=20)).figure("filed").value == 1
+    assert build_dashboard(world.institution, today - dt.timedelta(days=21)).figure("filed").value == 0
+    assert build_dashboard(world.institution).figure("filed").value == 1
+
+
+def _two_plans(world):
+    """A second plan of the first institution, its phase overlapping the first plan's: one task due soon in each,
+    and one overdue in each. Returns both plans' titles."""
+    today = timezone.localdate()
+    first, second = world.plan, PlanFactory(institution=world.institution, title="关于推进优质化建设均衡发展的实施方案",
+                                            issued_on=dt.date(2021, 9, 1))
+    phase = PhaseFactory(plan=second, order=1, name="均衡发展年", start_date=dt.date(2021, 7, 1),
+                         end_date=dt.date(2099, 12, 31))
+    stage = StageFactory(phase=phase, order=1, start_date=dt.date(2021, 7, 1), end_date=dt.date(2099, 12, 31))
+    soon = today + dt.timedelta(days=5)
+    for plan_stage, number in ((world.school_task.stage, "31"), (stage, "1")):
+        due_soon = TaskFactory(stage=plan_stage, order=50, number=number, title=f"近期任务{number}", due_date=soon)
+        TaskPartyFactory(task=due_soon, kind="college")
+        late = TaskFactory(stage=plan_stage, order=51, number=f"{number}9", title=f"逾期任务{number}",
+                           due_date=dt.date(2021, 8, 1))
+        TaskPartyFactory(task=late, kind="college")
+    return first.title, second.title
+
+
+def test_two_plans_at_once_each_timeline_and_due_item_carries_its_plan(world, leader):
+    first, second = _two_plans(world)
+    board = build_dashboard(world.institution)
+    assert sorted(timeline.plan_title for timeline in board.timelines) == sorted([first, second])
+    plan_of = {item.title: item.plan for item in board.upcoming + board.overdue if item.kind == "task"}
+    assert plan_of["近期任务31"] == plan_of["逾期任务31"] == first
+    assert plan_of["近期任务1"] == plan_of["逾期任务1"] == second
+    assert from_json(to_json(board)) == board  # frozen in a snapshot with the plans
+    html = html_of(client_for(leader).get(reverse("tracker:dashboard")))
+    timeline = html[html.index('id="timeline"'):html.index('id="overdue"')]
+    assert timeline.count('class="timeline-plan"') == 2 and first in timeline and second in timeline
+    upcoming = html[html.index('id="upcoming"'):html.index('id="colleges"')]
+    row = upcoming[upcoming.index("近期任务1<"):]
+    assert second in row[:row.index("</tr>")]
+
+
+def test_the_dashboard_export_lists_each_due_items_plan(world, leader):
+    first, second = _two_plans(world)
+    workbook = load_workbook(io.BytesIO(client_for(leader).get(reverse("tracker:dashboard-export")).content))
+    sheet = workbook["逾期事项"]
+    header = [cell.value for cell in sheet[1]]
+    assert header[-1] == "所属计划"
+    plans = {row[2]: row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert plans["逾期任务31"] == first and plans["逾期任务1"] == second

@@ -74,3 +74,14 @@ def test_every_date_field_of_the_portal_checks_the_range():
         if path.parent.name == "org" and path.name == "forms.py":
             continue
         assert "forms.DateField" not in path.read_text(), path
+
+
+@pytest.mark.parametrize("day", IMPLAUSIBLE)
+def test_a_volunteers_period_outside_the_range_is_refused_and_nothing_saved(world, secretary, day):
+    from tracker.roster.models import Volunteer
+
+    response = client_for(secretary).post(reverse("tracker:volunteer-create"), {
+        "staff_number": "D001", "name": "郑老师", "unit": world.college.pk, "active_from": day,
+    })
+    assert response.status_code == 400 and MESSAGE in response.content.decode()
+    assert not Volunteer.objects.filter(staff_number="D001").exists()

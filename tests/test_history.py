@@ -367,3 +367,38 @@ def test_role_changes_are_in_the_admins_history_of_the_profile(world, admin_user
     html = response.content.decode()
     assert response.status_code == 200
     assert admin_user.get_username() in html and Profile.Role.STAFF in html and Profile.Role.LEADER in html
+
+
+# --- The day it happened beside the time it was recorded (issue 14) ------------------------------------------
+
+
+def test_a_task_update_dated_before_it_was_recorded_shows_both_days_on_the_task_history(world, staff, leader):
+    report(world.school_task, staff, progress=40, note="培训班十月一日已开班")  # dated 2021-10-01, recorded now
+    task = world.school_task
+    task.refresh_from_db()
+    task_add_update(actor=staff, task=task, loaded_version=task.version, date=timezone.localdate(),
+                    note="今日结业", status="in_progress", progress=90)
+    response = page(leader, task.get_absolute_url())
+    today_line, dated_line, created = response.context["history"]
+    assert dated_line.occurred == dt.date(2021, 10, 1) and today_line.occurred is None
+    assert created.kind == CREATED and created.occurred is None  # a task has no day of its own
+    rows = response.content.decode()
+    rows = rows[rows.index('id="history"'):].split('<tr class="history-table__row')[1:]
+    assert '<time class="occurred" datetime="2021-10-01">' in rows[1]
+    recorded = timezone.localtime(dated_line.when).strftime("%Y-%m-%d %H:%M")
+    assert translation.gettext("recorded %(at)s") % {"at": recorded} in rows[1]
+    assert 'class="occurred"' not in rows[0]
+
+
+def test_a_ledger_entry_recorded_later_gives_its_day_to_the_line_that_created_it(world, staff):
+    entry = ActivityFactory(unit=world.college, title="重阳节走访慰问", date=dt.date(2022, 10, 4), recorded_by=staff)
+    same_day = ActivityFactory(unit=world.college, title="今日座谈", date=timezone.localdate(), recorded_by=staff)
+    fields = ActivityFields(unit=entry.unit, date=entry.date, kind=entry.kind, title="重阳节走访慰问老同志",
+                            retiree_count=entry.retiree_count, youth_count=entry.youth_count)
+    activity_update(actor=staff, activity=entry, loaded_version=1, fields=fields)
+    changed, created = changes_for(entry)
+    assert created.kind == CREATED and created.occurred == dt.date(2022, 10, 4)
+    assert changed.kind == CHANGED and changed.occurred is None  # the change itself happened when it was recorded
+    assert [line.occurred for line in changes_for(same_day)] == [None]
+    html = page(staff, entry.get_absolute_url()).content.decode()
+    assert '<time class="occurred" datetime="2022-10-04">' in html[html.index('id="history"'):]

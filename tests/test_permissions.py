@@ -47,6 +47,7 @@ from .factories import (
     UserFactory,
     VolunteerFactory,
     WorkPlatformFactory,
+    api_token,
     fill_assessment,
     pdf_upload,
     scored_standard,
@@ -375,7 +376,98 @@ MATRIX: dict[str, Row] = {
         signed_in(200, other_staff=404, secretary=403, other_secretary=403, liaison=403),
     ),
     "tracker:plan-export": Row("GET", lambda w: [w.plan.pk], signed_in(200, other_staff=404)),
+    # --- set-up (tracker/setup) ---
+    # Committee staff (their own institution) and the administrator (any); every other role 403; the other
+    # institution's staff 404 on this institution's units and accounts (his own are empty: the lists open).
+    "tracker:setup": Row("GET", no_args, signed_in(403, admin_user=200, staff=200, other_staff=200)),
+    "tracker:setup-institution-create": Row(
+        "POST", no_args, signed_in(403, admin_user=200),  # the page with the first account's one-time link
+        lambda w: {"name": "江苏测试学院", "short_name": "江测", "code": "jstest", "full_name": "上官婉清",
+                   "username": "shangguan", "email": ""},
+    ),
+    "tracker:setup-unit-list": Row("GET", no_args, signed_in(403, admin_user=200, staff=200, other_staff=200)),
+    "tracker:setup-unit-create": Row(
+        "POST", no_args, signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"institution": w.institution.pk, "kind": "college", "name": "测绘与地理信息学院", "order": ""},
+    ),
+    "tracker:setup-unit-update": Row(
+        "POST", lambda w: [w.other_member_unit.pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1, "name": "共青团委员会", "short_name": "团委", "email": "", "order": 2},
+    ),
+    "tracker:setup-unit-move": Row(
+        "POST", lambda w: [w.other_college.pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1, "direction": "down"},
+    ),
+    "tracker:setup-unit-retire": Row(
+        "POST", lambda w: [w.other_member_unit.pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1},
+    ),
+    "tracker:setup-unit-restore": Row(
+        "POST", lambda w: [setup_retired_unit(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1},
+    ),
+    "tracker:setup-account-list": Row("GET", no_args, signed_in(403, admin_user=200, staff=200, other_staff=200)),
+    "tracker:setup-account-create": Row(
+        "POST", no_args, signed_in(403, admin_user=200, staff=200, other_staff=404),  # 200: the link page
+        lambda w: {"institution": w.institution.pk, "full_name": "欧阳晓明", "username": "ouyang.xm", "email": "",
+                   "role": "leader", "unit": ""},
+    ),
+    "tracker:setup-account-update": Row(
+        "POST", lambda w: [setup_account(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"full_name": "欧阳晓明", "username": "ouyang.xm", "email": "", "role": "leader", "unit": ""},
+    ),
+    "tracker:setup-account-link": Row(
+        "POST", lambda w: [setup_account(w).pk], signed_in(403, admin_user=200, staff=200, other_staff=404),
+    ),
+    "tracker:setup-account-deactivate": Row(
+        "POST", lambda w: [setup_account(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+    ),
+    "tracker:setup-account-reactivate": Row(
+        "POST", lambda w: [setup_account(w, active=False).pk],
+        signed_in(403, admin_user=302, staff=302, other_staff=404),
+    ),
+    "tracker:setup-template": Row("GET", no_args, signed_in(403, admin_user=200, staff=200, other_staff=200)),
+    "tracker:setup-import": Row(
+        "POST", no_args, signed_in(403, admin_user=200, staff=200, other_staff=404),  # 200: the preview
+        lambda w: {"institution": w.institution.pk, "file": setup_import_file()},
+    ),
+    "tracker:setup-import-confirm": Row(
+        "POST", no_args,
+        # a value not signed by the server is refused with a message (400); other roles may not set up at all
+        signed_in(403, admin_user=400, staff=400, other_staff=400), lambda w: {"payload": "not-signed"},
+    ),
+    # the one-time link to set a password: open to everyone, the signed-out first (a bad token: the page says so)
+    "password_set": Row("GET", lambda w: ["MQ", "not-a-token"], everyone(200)),
+    # --- API tokens (tracker/api) ---
+    # Everyone signed in keeps their own tokens (a reviewer too: "his own account"); the key is shown on the page
+    # (200). A token is revoked by its owner only (another's is a 404). The API's own matrix:
+    # tests/test_api_permissions.py.
+    "api_tokens": Row("POST", no_args, signed_in(200, reviewer=200), lambda w: {"name": "校数据平台"}),
+    "api_token_revoke": Row(
+        "POST", lambda w: [api_token(UserFactory(username="staff"))[0].pk], signed_in(404, staff=302, reviewer=404),
+    ),
 }
+
+
+def setup_account(world, *, active: bool = True):
+    """An account of the first institution, below the administrator (a leader), for the set-up rows."""
+    from .factories import ProfileFactory
+
+    return ProfileFactory(role="leader", institution=world.institution, user__username="zhuge.my",
+                          user__is_active=active).user
+
+
+def setup_retired_unit(world):
+    from .factories import OrgUnitFactory
+
+    return OrgUnitFactory(institution=world.institution, kind="member_unit", name="原校史馆",
+                          retired_on=dt.date(2021, 7, 1))
+
+
+def setup_import_file():
+    from .factories import setup_upload
+
+    return setup_upload([["委员单位", "档案馆", None, None, None]], [["东方雪", "dongfang", None, "校领导", None]])
 
 
 def snapshot_of(world):
@@ -397,6 +489,8 @@ def url_names(patterns, namespace: str = "") -> set[str]:
             if pattern.namespace == "admin":
                 names.add("admin:index")
                 continue
+            if pattern.namespace == "api":
+                continue  # the JSON API has its own matrix (tests/test_api_permissions.py)
             names |= url_names(pattern.url_patterns, inner)
         elif isinstance(pattern, URLPattern) and pattern.name:
             names.add(f"{namespace}{pattern.name}")

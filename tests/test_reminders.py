@@ -25,7 +25,15 @@ from tracker.reporting import reminders
 from tracker.reporting.models import ReminderClaim
 
 from .conftest import client_for, make_person
-from .factories import RectificationFactory, ReviewFactory, TaskFactory, TaskPartyFactory
+from .factories import (
+    PhaseFactory,
+    PlanFactory,
+    RectificationFactory,
+    ReviewFactory,
+    StageFactory,
+    TaskFactory,
+    TaskPartyFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -491,3 +499,33 @@ def test_user_without_a_role_is_told_to_ask_for_one(world):
 
     html = client_for(UserFactory(username="nobody")).get(reverse("tracker:reminder-list")).content.decode()
     assert zh("Your account has no role yet. Ask the committee office to give you one.") in html
+
+
+# --- Several plans at once (issue 14) ---------------------------------------------------------------
+
+
+def test_each_task_carries_its_plan_when_the_institution_runs_two_plans_at_once(world, secretary, staff):
+    today = timezone.localdate()
+    second = PlanFactory(institution=world.institution, title="关于推进基层五好关工委建设的实施方案",
+                         issued_on=dt.date(2025, 3, 1))
+    stage = StageFactory(phase=PhaseFactory(plan=second, order=1, start_date=dt.date(2021, 7, 1),
+                                            end_date=dt.date(2099, 12, 31)),
+                         order=1, start_date=dt.date(2021, 7, 1), end_date=dt.date(2099, 12, 31))
+    own = TaskFactory(stage=stage, order=1, number="3", title="五好关工委自评", due_date=today + dt.timedelta(days=4))
+    TaskPartyFactory(task=own, kind=OrgUnit.Kind.COLLEGE)
+    first = task_due(world, today + dt.timedelta(days=6), title="培训班总结")  # the world's plan, same days
+
+    mine = reminders.for_user(secretary, today=today, days=reminders.PAGE_DAYS)
+    plans = {item.title: item.plan for item in mine.items if item.kind == reminders.TASK}
+    assert plans[own.title] == second.title and plans[first.title] == world.plan.title
+    assert plans[world.college_task.title] == world.plan.title  # overdue since 2021
+    rectification = RectificationFactory(unit=world.college, deadline=today, problem="台账不全")
+    assert next(item for item in reminders.for_user(secretary, today=today).items
+                if item.obj == rectification).plan == ""
+
+    html = client_for(staff).get(reverse("tracker:reminder-list")).content.decode()
+    assert f"<th scope=\"col\">{zh('Plan')}</th>" in html
+    row = html[html.index(f'data-kind="task" data-pk="{own.pk}"'):]
+    assert f'<td class="reminder-plan">{second.title}</td>' in row[:row.index("</tr>")]
+    row = html[html.index(f'data-kind="task" data-pk="{first.pk}"'):]
+    assert f'<td class="reminder-plan">{world.plan.title}</td>' in row[:row.index("</tr>")]

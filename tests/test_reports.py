@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 
 from tracker.assessments.models.assessments import Assessment, AssessmentEntry, Rectification
 from tracker.assessments.models.standards import Standard
+from tracker.assessments.services.assessments import round_create
 from tracker.org.models import EvidenceFile, Institution, OrgUnit
 from tracker.plans.models import Phase, Plan, Stage, Task
 from tracker.plans.services import task_add_update
@@ -53,8 +54,9 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = ["主题", "时间", "目标", "序号", "内容", "状态", "进度", "完成日期", "牵头单位", "配合单位", "最新进展"]
-STATUS, PROGRESS, LATEST = 6, 7, 11
+HEADERS = ["主题", "时间", "目标", "序号", "内容", "状态", "进度", "完成时限", "完成日期", "牵头单位", "配合单位",
+           "最新进展"]
+STATUS, PROGRESS, LATEST = 6, 7, 12
 
 
 def sheet_of(content: bytes):
@@ -128,7 +130,7 @@ def test_workbook_lays_out_the_seeded_cumt_plan_as_the_documents_table():
     assert sheet.cell(first_of_4 - 1, 2).value is None  # within the merge of 2019.2—7 above
     rows = task_rows(sheet)
     assert rows["20"][4] == "向第五片区提出评议申请。"
-    assert rows["1"][8] == "学校党委"
+    assert rows["1"][9] == "学校党委"
 
     assert sheet.page_setup.orientation == "landscape"
     assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
@@ -449,3 +451,27 @@ def test_libreoffice_converts_the_workbooks_and_both_documents_to_pdf(tmp_path: 
         )
         content = pdf.read_bytes()
         assert content.startswith(b"%PDF") and len(content) > 5_000
+
+
+# --- Rounds for chosen units (issue 14) ------------------------------------------------------------
+
+
+def test_a_round_naming_three_of_five_colleges_expects_those_three_in_the_reports(world, staff):
+    more = [OrgUnitFactory(institution=world.institution, kind="college", name=name, order=n)
+            for n, name in enumerate(["信息与控制工程学院", "材料与物理学院", "数学学院"], start=10)]
+    named = [world.college, *more[:2]]
+    pilot = round_create(actor=staff, institution=world.institution, standard=scored_standard(world.institution),
+                         name="2021年试点对标找差", due_on=dt.date(2021, 12, 20), units=named)
+    every = round_create(actor=staff, institution=world.institution, name="2021年全面对标找差",
+                         standard=pilot.standard, due_on=dt.date(2021, 12, 25))
+    filed = start_assessment(more[0], pilot)
+    filed.status = Assessment.Status.SUBMITTED
+    filed.save()
+    filings = {f.name: f for f in data.round_filings(world.institution, [pilot, every])}
+    assert (filings[pilot.name].expected, filings[pilot.name].filed) == (3, 1)
+    assert filings[every.name].expected == 5  # naming none: every college
+    scores = {block.name: block for block in data.round_scores(world.institution, [pilot, every])}
+    assert [line.unit for line in scores[pilot.name].units] == [unit.label for unit in named]
+    assert len(scores[every.name].units) == 5
+    report_2021 = data.annual_report_data(world.institution, 2021, dt.date(2022, 1, 10))
+    assert report_2021.figures.assessments_expected == 3 + 5

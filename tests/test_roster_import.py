@@ -435,3 +435,15 @@ def test_twenty_thousand_rows_are_checked_and_applied_in_reasonable_time(world, 
     assert result.created == Volunteer.objects.count() == roster_xlsx.MAX_ROWS
     assert Volunteer.objects.filter(specialities__name="书法").count() == roster_xlsx.MAX_ROWS
     assert checked - started < 90 and applied - checked < 90, (checked - started, applied - checked)
+
+
+def test_a_year_one_date_is_refused_by_row_and_column_and_nothing_stored(world, staff):
+    content = workbook_bytes([
+        person_row("N001", "周明", "机电工程学院", 起始日期="0001-01-01"),
+        person_row("N002", "吴芳", "机电工程学院", 终止日期="2999-01-01"),
+    ])
+    response = post_file(client_for(staff), content)
+    assert response.status_code == 400
+    assert error_cells(response) == {(2, "起始日期"), (3, "终止日期")}
+    assert shows(response, "请填写 2000-01-01 至 2100-12-31 之间的日期。")
+    assert_nothing_stored(0)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from tracker.assessments.models.assessments import (
     Assessment,
+    AssessmentRound,
     AssessmentTransition,
     FilingReminder,
     Rectification,
@@ -534,3 +535,101 @@ def test_starting_twice_at_once_gives_the_one_assessment(world, assessment_round
     monkeypatch.setattr(svc.Assessment.objects, "filter", lambda **kw: svc.Assessment.objects.none())
     again = svc.assessment_start(actor=secretary, assessment_round=assessment_round, unit=world.college)
     assert again.pk == first.pk
+
+
+# --- Rounds for chosen units; steps and opinions dated when they happened (issue 14) ----------------
+
+
+def five_colleges(world) -> list:
+    """The world's two colleges and three more: five colleges of the first institution, in board order."""
+    more = [OrgUnitFactory(institution=world.institution, kind="college", name=name, order=n)
+            for n, name in enumerate(["外国语言文化学院", "公共管理学院", "体育学院"], start=10)]
+    return [world.college, world.other_college, *more]
+
+
+def test_a_round_opened_for_three_of_five_colleges_is_filed_by_those_three_only(world, staff, secretary,
+                                                                                other_secretary):
+    colleges = five_colleges(world)
+    pilot = [colleges[0], colleges[2], colleges[3]]  # 机电工程学院 and two of the new ones; not 化工学院
+    standard = AssessmentRoundFactory(institution=world.institution).standard
+    assessment_round = svc.round_create(actor=staff, institution=world.institution, standard=standard,
+                                        name="2023年试点对标找差", due_on=dt.date(2099, 6, 30), units=pilot)
+    assessment_round = AssessmentRound.objects.get(pk=assessment_round.pk)
+    assert set(assessment_round.units.all()) == set(pilot)
+    assert list(svc.filing_units(assessment_round)) == pilot
+    assert svc.assessment_start(actor=secretary, assessment_round=assessment_round, unit=world.college)
+    with pytest.raises(PermissionDenied):  # 化工学院 is outside the pilot, although a college of the institution
+        svc.assessment_start(actor=other_secretary, assessment_round=assessment_round, unit=world.other_college)
+    assert not Assessment.objects.filter(unit=world.other_college).exists()
+
+
+def test_a_round_takes_only_units_of_its_institution_and_kind(world, staff):
+    standard = AssessmentRoundFactory(institution=world.institution).standard  # a college-level standard
+    elsewhere = OrgUnitFactory(institution=world.other_institution, kind="college", name="文正学院")
+    for strangers in ([world.member_unit], [world.committee], [elsewhere]):
+        with pytest.raises(ValidationError) as refused:
+            svc.round_create(actor=staff, institution=world.institution, standard=standard, name="2023年第一批",
+                             due_on=dt.date(2099, 6, 30), units=[world.college, *strangers])
+        assert "units" in refused.value.message_dict
+        assert strangers[0].label in refused.value.message_dict["units"][0]
+    assert not AssessmentRound.objects.filter(name="2023年第一批").exists()
+
+
+def test_filing_reminders_of_a_round_for_chosen_units_go_to_those_behind_only(world, staff):
+    colleges = five_colleges(world)
+    for n, unit in enumerate(colleges):
+        unit.email = f"college{n}@example.edu.cn"
+        unit.save()
+    standard = AssessmentRoundFactory(institution=world.institution).standard
+    assessment_round = svc.round_create(actor=staff, institution=world.institution, standard=standard,
+                                        name="2023年第一批", due_on=dt.date(2099, 6, 30), units=colleges[2:])
+    filed = fill_assessment(start_assessment(colleges[4], assessment_round))
+    filed.status = Status.SUBMITTED
+    filed.save()
+
+    result = svc.send_filing_reminders(actor=staff, assessment_round=assessment_round)
+
+    assert sorted(reminder.unit.pk for reminder in result.sent) == sorted([colleges[2].pk, colleges[3].pk])
+    assert sorted(message.to[0] for message in mail.outbox) == ["college2@example.edu.cn", "college3@example.edu.cn"]
+    assert not result.without_address and not FilingReminder.objects.filter(unit__in=colleges[:2]).exists()
+
+
+def test_a_step_carries_the_day_it_happened_and_refuses_a_future_day_or_one_before_the_step_before(
+        secretary, staff, draft):
+    today = timezone.localdate()
+    fill_all(secretary, draft)
+    with pytest.raises(ValidationError) as refused:
+        svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version,
+                              occurred_on=today + dt.timedelta(days=1))
+    assert "occurred_on" in refused.value.message_dict
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT and not draft.transitions.exists()
+
+    filed_on = today - dt.timedelta(days=12)  # filed on paper, entered today
+    submitted = svc.assessment_submit(actor=secretary, assessment=draft, loaded_version=draft.version,
+                                      occurred_on=filed_on)
+    step = submitted.transitions.get()
+    assert step.occurred_on == filed_on and timezone.localtime(step.at).date() == today
+
+    review_all(staff, submitted, comment_on="2")
+    with pytest.raises(ValidationError) as refused:
+        svc.assessment_return(actor=staff, assessment=submitted, loaded_version=submitted.version,
+                              comment="补充", occurred_on=filed_on - dt.timedelta(days=1))
+    assert filed_on.isoformat() in refused.value.message_dict["occurred_on"][0]
+    returned = svc.assessment_return(actor=staff, assessment=submitted, loaded_version=submitted.version,
+                                     comment="补充")  # no day given: today
+    assert returned.transitions.get(to_status="returned").occurred_on == today
+
+
+def test_an_opinion_given_on_paper_keeps_its_day_and_its_deadline_counts_from_it(world, staff, reviewer):
+    today = timezone.localdate()
+    review = svc.review_create(actor=staff, institution=world.institution, name="2023年片区评议")
+    given = today - dt.timedelta(days=20)
+    opinion = svc.review_opinion_add(actor=staff, review=review, text="二级关工委台账不全", occurred_on=given)
+    assert opinion.occurred_on == given and timezone.localtime(opinion.created_at).date() == today
+    assert opinion.rectification.deadline == given + dt.timedelta(days=svc.OPINION_DAYS)
+    assert svc.review_opinion_add(actor=reviewer, review=review, text="品牌建设待加强").occurred_on == today
+    with pytest.raises(ValidationError) as refused:
+        svc.review_opinion_add(actor=reviewer, review=review, text="明日意见", occurred_on=today + dt.timedelta(days=1))
+    assert "occurred_on" in refused.value.message_dict
+    assert not review.opinions.filter(text="明日意见").exists()

@@ -191,3 +191,30 @@ def test_an_unconfigured_checkout_runs_manage_py_in_development_but_the_wsgi_ser
     served = subprocess.run([sys.executable, "-c", "import youthwork.wsgi"], cwd=ROOT, env=environment,
                             capture_output=True, text=True, timeout=60)
     assert served.returncode != 0 and "DJANGO_SECRET_KEY" in served.stderr
+
+
+CACHE_COUNT = """
+import django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "youthwork.settings")
+django.setup()
+from django.core.cache import cache
+cache.add("signin-attempts", 0)
+print(cache.incr("signin-attempts"))
+"""
+
+
+def count_in_a_new_process(**env: str) -> int:
+    environment = {key: value for key, value in os.environ.items() if key != "CACHE_URL"}
+    environment.update(DJANGO_DEBUG="true", **env)
+    done = subprocess.run([sys.executable, "-c", CACHE_COUNT], cwd=ROOT, env=environment, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout.strip())
+
+
+def test_a_shared_cache_counts_once_for_every_process_and_the_default_counts_each_alone(tmp_path):
+    """What the rate limits rely on (docs/deploy.md § 11): with CACHE_URL set, a count made by one worker process
+    is seen by the next; without it, each process starts from nothing."""
+    shared = f"filecache://{tmp_path / 'cache'}"
+    assert [count_in_a_new_process(CACHE_URL=shared) for _ in range(3)] == [1, 2, 3]
+    assert [count_in_a_new_process() for _ in range(2)] == [1, 1]

@@ -4,6 +4,7 @@ assessment with its items, report and workflow, bad input, concurrent reviewers 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -858,3 +860,132 @@ def test_an_item_of_another_assessment_under_this_assessments_address_is_not_fou
     assert client_for(secretary).post(url, {"version": 1, "self_score": "10.00"}).status_code == 404
     foreign.refresh_from_db()
     assert foreign.self_score is None
+
+
+# --- Rounds for chosen units; steps dated when they happened (issue 14) -----------------------------
+
+
+def pilot_round(world, staff, *, named: int = 3):
+    """Five colleges (the world's two and three more); staff open a round through the page naming `named` of them:
+    机电工程学院 and the new ones first, never 化工学院. Returns the round and the five colleges."""
+    colleges = [world.college, world.other_college,
+                *[college(world.institution, name, order=n) for n, name in
+                  enumerate(["马克思主义学院", "建筑与设计学院", "环境与测绘学院"], start=10)]]
+    standard = scored_standard(world.institution)
+    chosen = [colleges[0], *colleges[2:]][:named]
+    response = client_for(staff).post(reverse("tracker:round-create"), {
+        "institution": world.institution.pk, "name": "2023年试点对标找差", "standard": standard.pk,
+        "due_on": "2099-09-30", "report_max_chars": "2000", "units": [unit.pk for unit in chosen]})
+    assert response.status_code == 302, html_of(response)
+    return AssessmentRound.objects.get(name="2023年试点对标找差"), colleges
+
+
+def test_staff_open_a_round_for_three_of_five_colleges_and_the_board_shows_those_three(world, staff):
+    page = html_of(client_for(staff).get(reverse("tracker:round-create")))
+    assert 'name="units"' in page and f'value="{world.college.pk}"' in page
+    assert f'value="{world.member_unit.pk}"' not in page  # member units never file
+    assessment_round, colleges = pilot_round(world, staff)
+    assert sorted(assessment_round.units.values_list("pk", flat=True)) == sorted(
+        [colleges[0].pk, colleges[2].pk, colleges[3].pk])
+    html = html_of(client_for(staff).get(assessment_round.get_absolute_url()))
+    for unit in (colleges[0], colleges[2], colleges[3]):
+        assert f'id="unit-{unit.pk}"' in html
+    for unit in (colleges[1], colleges[4]):
+        assert f'id="unit-{unit.pk}"' not in html
+    assert ngettext("%(counter)s unit named for this round", "%(counter)s units named for this round", 3) % {
+        "counter": 3} in html
+    assert '<dd class="board-behind">3 / 3</dd>' in html
+    label = ngettext("Remind the %(counter)s unit that is behind (催报)",
+                     "Remind the %(counter)s units that are behind (催报)", 3) % {"counter": 3}
+    assert label in html
+
+
+def test_a_round_naming_the_school_committee_for_a_college_standard_is_refused_with_the_input_kept(world, staff):
+    standard = scored_standard(world.institution)
+    response = client_for(staff).post(reverse("tracker:round-create"), {
+        "institution": world.institution.pk, "name": "2023年第一批", "standard": standard.pk,
+        "due_on": "2099-09-30", "report_max_chars": "1800", "units": [world.college.pk, world.committee.pk]})
+    assert response.status_code == 400 and not AssessmentRound.objects.exists()
+    html = html_of(response)
+    message = _("Only the %(kind)s units of this institution can take part in a round against this standard: "
+                "%(units)s cannot.") % {"kind": OrgUnit.Kind.COLLEGE.label, "units": world.committee.label}
+    assert message in html
+    assert 'value="1800"' in html and re.search(rf'value="{world.college.pk}"[^>]*checked', html)
+
+
+def test_a_round_may_not_name_a_unit_of_another_institution(world, staff):
+    elsewhere = college(world.other_institution, "文正学院")
+    response = client_for(staff).post(reverse("tracker:round-create"), {
+        "institution": world.institution.pk, "name": "2023年第一批", "standard": scored_standard(world.institution).pk,
+        "due_on": "2099-09-30", "report_max_chars": "2000", "units": [elsewhere.pk]})
+    assert response.status_code == 400 and not AssessmentRound.objects.exists()
+
+
+def test_a_college_outside_the_round_is_told_so_and_cannot_start_it(world, staff, secretary, other_secretary):
+    assessment_round, colleges = pilot_round(world, staff)
+    start = reverse("tracker:assessment-start", args=[assessment_round.pk])
+    outside = html_of(client_for(other_secretary).get(reverse("tracker:round-list")))
+    row = row_of(outside, f'id="round-{assessment_round.pk}"')
+    assert _("Your unit does not take part in this round") in row and start not in row
+    assert client_for(other_secretary).post(start, {"unit": world.other_college.pk}).status_code == 403
+    assert not Assessment.objects.filter(unit=world.other_college).exists()
+    inside = row_of(html_of(client_for(secretary).get(reverse("tracker:round-list"))),
+                    f'id="round-{assessment_round.pk}"')
+    assert start in inside and _("Your unit does not take part in this round") not in inside
+    assert client_for(secretary).post(start, {"unit": world.college.pk}).status_code == 302
+
+
+def test_round_list_counts_filing_against_the_units_named(world, staff, secretary):
+    assessment_round, colleges = pilot_round(world, staff)
+    filed = start_assessment(world.college, assessment_round, by=secretary)
+    filed.status = Status.SUBMITTED
+    filed.save()
+    row = row_of(html_of(client_for(staff).get(reverse("tracker:round-list"))), f'id="round-{assessment_round.pk}"')
+    assert '<td class="number round-filed">1 / 3</td>' in row  # of the 3 named, not of the 5 colleges
+
+
+def test_board_query_count_is_the_same_for_a_round_naming_2_units_and_8(world, staff):
+    assessment_round, colleges = pilot_round(world, staff, named=2)
+    client = client_for(staff)
+    before = _queries(client, assessment_round.get_absolute_url())
+    more = [college(world.institution, f"新增学院{n}", order=30 + n) for n in range(6)]
+    assessment_round.units.add(*more)
+    for unit in more:
+        _filled_unit(unit, assessment_round, reminded_by=staff)
+    html = html_of(client.get(assessment_round.get_absolute_url()))
+    assert html.count('class="board-row') == 8
+    assert _queries(client, assessment_round.get_absolute_url()) == before
+
+
+def test_a_step_filed_on_paper_carries_its_day_and_the_log_shows_both_days(world, secretary):
+    assessment = start_assessment(world.college, college_round(world), by=secretary)
+    fill_assessment(assessment)
+    client = client_for(secretary)
+    assert 'name="occurred_on"' in html_of(client.get(detail_url(assessment)))
+    filed_on = timezone.localdate() - dt.timedelta(days=9)
+    response = client.post(reverse("tracker:assessment-transition", args=[assessment.pk]), {
+        "action": "submit", "version": assessment.version, "occurred_on": filed_on.isoformat()})
+    assert response.status_code == 302 and status_of(assessment) == Status.SUBMITTED
+    step = assessment.transitions.get()
+    assert step.occurred_on == filed_on
+    log = html_of(client.get(detail_url(assessment)))
+    log = log[log.index('id="log"'):]
+    assert f'<time class="occurred" datetime="{filed_on:%Y-%m-%d}">' in log
+    recorded = timezone.localtime(step.at).strftime("%Y-%m-%d %H:%M")
+    assert _("recorded %(at)s") % {"at": recorded} in log
+
+
+@pytest.mark.parametrize("day,message", [
+    (lambda: timezone.localdate() + dt.timedelta(days=1), lambda: _("The date cannot be in the future.")),
+    (lambda: dt.date(1999, 12, 31), lambda: _("Enter a date between %(earliest)s and %(latest)s.") % {
+        "earliest": "2000-01-01", "latest": "2100-12-31"}),
+])
+def test_a_step_dated_in_the_future_or_implausibly_early_is_refused_and_nothing_moves(world, secretary, day,
+                                                                                     message):
+    assessment = start_assessment(world.college, college_round(world), by=secretary)
+    fill_assessment(assessment)
+    response = client_for(secretary).post(reverse("tracker:assessment-transition", args=[assessment.pk]), {
+        "action": "submit", "version": assessment.version, "occurred_on": day().isoformat()})
+    assert response.status_code == 400 and message() in html_of(response)
+    assert status_of(assessment) == Status.DRAFT and not assessment.transitions.exists()
+    assert f'value="{day().isoformat()}"' in html_of(response)  # the day typed is kept

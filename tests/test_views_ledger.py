@@ -333,3 +333,27 @@ def test_export_of_an_empty_ledger_is_a_header_only_workbook(world, leader):
 def test_export_with_a_filter_not_understood_sends_back_to_the_list(world, staff):
     response = client_for(staff).get(reverse("tracker:activity-export"), {"unit": 99999})
     assert response.status_code == 302 and response["Location"].startswith(reverse(LIST))
+
+
+# --- The day it happened and the time it was recorded (issue 14) ------------------------------------
+
+
+def test_an_entry_of_a_past_day_shows_that_day_and_when_it_was_recorded(world, secretary):
+    client = client_for(secretary)
+    response = client.post(reverse("tracker:activity-create"),
+                           entry_data(world.college, date="2021-06-18", title="七一座谈会（补录）"))
+    assert response.status_code == 302
+    activity = Activity.objects.get()
+    assert activity.date == dt.date(2021, 6, 18) and timezone.localtime(activity.recorded_at).date() != activity.date
+    html = html_of(client.get(activity.get_absolute_url()))
+    history = html[html.index('id="history"'):]
+    assert '<time class="occurred" datetime="2021-06-18">' in history
+    recorded = timezone.localtime(activity.recorded_at).strftime("%Y-%m-%d %H:%M")
+    assert _("recorded %(at)s") % {"at": recorded} in history
+    # Entered on the day it happened: the line says the time only.
+    today = timezone.localdate().isoformat()
+    assert client.post(reverse("tracker:activity-create"),
+                       entry_data(world.college, date=today, title="今日学习会")).status_code == 302
+    same_day = Activity.objects.get(title="今日学习会")
+    history = html_of(client.get(same_day.get_absolute_url()))
+    assert 'class="occurred"' not in history[history.index('id="history"'):]

@@ -1,18 +1,30 @@
 """The plan page, the task page and adding an update, through the test client."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from tracker.org.models import EvidenceFile
 from tracker.plans.models import Task, TaskUpdate
+from tracker.reporting.plan_xlsx import FIRST_TASK_ROW, HEADER_ROW
 
 from .conftest import client_for
-from .factories import PDF_BYTES, EvidenceFileFactory, TaskFactory, TaskPartyFactory, TaskUpdateFactory
+from .factories import (
+    PDF_BYTES,
+    EvidenceFileFactory,
+    PhaseFactory,
+    PlanFactory,
+    StageFactory,
+    TaskFactory,
+    TaskPartyFactory,
+    TaskUpdateFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +205,30 @@ def test_unknown_filter_is_reported_not_silently_ignored(world, staff, other_sta
     foreign_unit = world.other_college.pk + 1000
     html = client_for(staff).get(world.plan.get_absolute_url(), {"unit": foreign_unit, "status": "zzz"}).content
     assert "筛选条件无法识别" in html.decode()
+
+
+# --- Several plans at once (issue 14) ---------------------------------------------------------------
+
+
+def test_each_plans_export_gives_every_task_its_deadline_when_two_plans_overlap(world, staff):
+    second = PlanFactory(institution=world.institution, title="关于推进优质化建设均衡发展的实施意见",
+                         attachment_title="均衡发展推进表", issued_on=dt.date(2021, 9, 1))
+    phase = PhaseFactory(plan=second, order=1, name="均衡发展年", start_date=dt.date(2021, 9, 1),
+                         end_date=dt.date(2022, 8, 31))  # overlaps the first plan's 合格评审年 (2021.7—2022.6)
+    stage = StageFactory(phase=phase, order=1, start_date=dt.date(2021, 9, 1), end_date=dt.date(2022, 3, 31))
+    TaskFactory(stage=stage, order=1, number="1", title="学院对标", due_date=dt.date(2021, 11, 30))
+    TaskFactory(stage=stage, order=2, number="2", title="学院整改")  # no date of its own: the stage's end
+
+    def deadlines(plan) -> dict:
+        response = client_for(staff).get(reverse("tracker:plan-export", args=[plan.pk]))
+        assert response.status_code == 200
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        headers = [cell.value for cell in sheet[HEADER_ROW]]
+        column = headers.index("完成时限")
+        assert headers[column - 1] == "进度" and headers[column + 1] == "完成日期"
+        due = {row[3]: row[column] for row in sheet.iter_rows(min_row=FIRST_TASK_ROW, values_only=True)}
+        return {number: value.date() if hasattr(value, "date") else value for number, value in due.items()}
+
+    assert deadlines(second) == {"1": dt.date(2021, 11, 30), "2": dt.date(2022, 3, 31)}
+    assert deadlines(world.plan) == {"15": dt.date(2021, 12, 31), "17": dt.date(2021, 12, 31),
+                                     "12": dt.date(2099, 12, 31)}

@@ -398,3 +398,43 @@ def test_a_reviewer_does_not_see_the_schools_draft(world, staff, reviewer):
     assert "制度不全" not in html
     assert client_for(reviewer).get(evidence.get_absolute_url()).status_code == 404
     assert "制度不全" in client_for(staff).get(review.get_absolute_url()).content.decode()
+
+
+# --- Opinions given on paper, entered later (issue 14) ----------------------------------------------
+
+
+def test_an_opinion_given_on_paper_is_entered_with_its_day_and_the_file_shows_both_days(world, staff, reviewer):
+    review = ReviewFactory(institution=world.institution, name="2023年片区评议")  # no planned rectification date
+    assert 'name="occurred_on"' in html_of(client_for(staff).get(review.get_absolute_url()))
+    given = TODAY - dt.timedelta(days=15)
+    response = client_for(staff).post(reverse("tracker:review-opinion-create", args=[review.pk]),
+                                      {"text": "现场调研：五老队伍年龄结构偏大", "occurred_on": given.isoformat()})
+    assert response.status_code == 302
+    opinion = ReviewOpinion.objects.get()
+    assert opinion.occurred_on == given and opinion.rectification.deadline == given + dt.timedelta(days=90)
+    html = html_of(client_for(reviewer).get(review.get_absolute_url()))
+    item = html[html.index(f'id="opinion-{opinion.pk}"'):]
+    item = item[:item.index("</li>")]
+    assert f'<time class="occurred" datetime="{given:%Y-%m-%d}">' in item
+    recorded = timezone.localtime(opinion.created_at).strftime("%Y-%m-%d %H:%M")
+    assert _("recorded %(at)s") % {"at": recorded} in item
+    # An opinion entered on the day it is given shows that day only.
+    today_opinion = review_opinion_add(actor=reviewer, review=review, text="品牌特色待凝练")
+    html = html_of(client_for(reviewer).get(review.get_absolute_url()))
+    item = html[html.index(f'id="opinion-{today_opinion.pk}"'):]
+    assert 'class="occurred"' not in item[:item.index("</li>")]
+    assert html.index("五老队伍年龄结构偏大") < html.index("品牌特色待凝练")  # in the order they were given
+
+
+@pytest.mark.parametrize("day,message", [
+    (TODAY + dt.timedelta(days=1), lambda: _("The date cannot be in the future.")),
+    (dt.date(1999, 6, 1), lambda: _("Enter a date between %(earliest)s and %(latest)s.") % {
+        "earliest": "2000-01-01", "latest": "2100-12-31"}),
+])
+def test_an_opinion_dated_tomorrow_or_before_2000_is_refused_and_its_text_kept(world, reviewer, day, message):
+    review = ReviewFactory(institution=world.institution)
+    response = client_for(reviewer).post(reverse("tracker:review-opinion-create", args=[review.pk]),
+                                         {"text": "活动记录不规范", "occurred_on": day.isoformat()})
+    assert response.status_code == 400 and not ReviewOpinion.objects.exists() and not Rectification.objects.exists()
+    html = html_of(response)
+    assert message() in html and "活动记录不规范" in html

@@ -178,6 +178,10 @@ def test_roster_template_is_written_through_the_helper(world, staff, writers):
     assert_inert(download(staff, reverse("tracker:roster-template"), writers), ["工号", "姓名"])
 
 
+def test_setup_template_is_written_through_the_helper(world, staff, writers):
+    assert_inert(download(staff, reverse("tracker:setup-template"), writers), ["类型", "名称", "姓名", "用户名"])
+
+
 def test_ledger_export_keeps_hostile_titles_notes_and_names_as_text(world, staff, writers):
     typed = hostile_texts("标题", "备注", "单位", "工作平台", "参与老同志")
     unit = college(world.institution, typed["单位"], short_name="")
@@ -255,7 +259,7 @@ def test_plan_export_keeps_hostile_titles_goals_tasks_and_notes_as_text(world, s
 # --- No export can bypass the helper -----------------------------------------------------------------
 
 TESTED = {"tracker:roster-export", "tracker:roster-template", "tracker:activity-export", "tracker:standard-export",
-          "tracker:dashboard-export", "tracker:snapshot-export", "tracker:plan-export"}
+          "tracker:dashboard-export", "tracker:snapshot-export", "tracker:plan-export", "tracker:setup-template"}
 
 
 def downloads(patterns, namespace: str = "") -> set[str]:

@@ -6,10 +6,12 @@ when a `can_…` function says no). One condition per line, so a reviewer can re
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from tracker.api.models import ApiToken
 from tracker.assessments.models.assessments import Assessment, AssessmentEntry, AssessmentRound, Rectification, Review
 from tracker.assessments.models.standards import Standard
 from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
@@ -384,7 +386,7 @@ def get_entry_for_user(user: User, assessment_pk: int, pk: int) -> AssessmentEnt
     )
 
 
-def can_start_assessment(user: User, assessment_round: AssessmentRound, unit: OrgUnit) -> bool:
+def _fills_in_for(user: User, assessment_round: AssessmentRound, unit: OrgUnit) -> bool:
     """A college files its own: only its secretary starts and fills it in. The school committee's own
     assessment is filled in by committee staff. (Staff review colleges' assessments; they do not write them.)"""
     if unit.institution_id != assessment_round.institution_id or unit.kind != assessment_round.unit_kind:
@@ -395,9 +397,18 @@ def can_start_assessment(user: User, assessment_round: AssessmentRound, unit: Or
     return role_of(user) == Role.SECRETARY and profile.unit_id == unit.pk
 
 
+def can_start_assessment(user: User, assessment_round: AssessmentRound, unit: OrgUnit) -> bool:
+    """Whoever fills in the unit's assessment (`_fills_in_for`), in a round the unit takes part in: a round that
+    names its units (a pilot, a first batch) is not filed by the others."""
+    if not _fills_in_for(user, assessment_round, unit):
+        return False
+    return assessment_round.takes_part(unit)
+
+
 def can_fill_assessment(user: User, assessment: Assessment) -> bool:
-    """May write self-scores, gaps, measures and the report (whatever the status: the services check that)."""
-    return can_start_assessment(user, assessment.round, assessment.unit)
+    """May write self-scores, gaps, measures and the report (whatever the status: the services check that).
+    An assessment once started is its unit's to fill in: the round's named units are not read again."""
+    return _fills_in_for(user, assessment.round, assessment.unit)
 
 
 def can_review_assessment(user: User, assessment: Assessment) -> bool:
@@ -466,6 +477,9 @@ REVIEWER_URL_NAMES = frozenset({
     "login", "logout", "set_language", "tracker:home", "tracker:review-list", "tracker:review-detail",
     "tracker:review-opinion-create", "tracker:evidence-download",  # downloads are access-checked per file
     "account", "password_change", "otp_verify", "otp_setup", "otp_remove", "cas_login",  # his own account
+    "password_set",  # the one-time link to set his password (the link's token says whose)
+    "api_tokens", "api_token_revoke",  # his own API tokens; through them, the API's review file only:
+    "api:review-list", "api:review-detail", "api:schema", "api:docs",
 })
 
 
@@ -504,3 +518,66 @@ def snapshots_visible_to(user: User):
     from tracker.reporting.models import ReportSnapshot
 
     return ReportSnapshot.objects.filter(institution__in=dashboard_institutions(user))
+
+
+# --- Set-up: institutions, units and accounts ---------------------------------------------------
+# Committee staff set up their own institution's units and accounts; administrators any institution's, and they
+# alone add institutions. No one makes, changes or sees an administrator's account here. Another institution's
+# unit or account is a 404; the pages themselves are a 403 for every other role.
+
+
+def can_set_up(user: User) -> bool:
+    """May open the set-up pages (units, accounts, the set-up workbook)."""
+    return role_of(user) in (Role.ADMIN, Role.STAFF)
+
+
+def can_create_institutions(user: User) -> bool:
+    """Adds a university and its first committee-staff account: the administrator."""
+    return is_admin(user)
+
+
+def setup_institutions(user: User) -> QuerySet[Institution]:
+    """The institutions whose units and accounts the user sets up: administrators all, committee staff their own."""
+    if not can_set_up(user):
+        return Institution.objects.none()
+    return institutions_visible_to(user).order_by("code")
+
+
+def get_setup_institution_for_user(user: User, pk: int) -> Institution:
+    return get_object_or_404(setup_institutions(user), pk=pk)
+
+
+def setup_units_visible_to(user: User) -> QuerySet[OrgUnit]:
+    """The units of those institutions, retired ones included (zones and the province stand outside them)."""
+    units = OrgUnit.objects.filter(institution__in=setup_institutions(user))
+    return units.exclude(kind__in=OrgUnit.OUTSIDE_KINDS)
+
+
+def get_setup_unit_for_user(user: User, pk: int) -> OrgUnit:
+    return get_object_or_404(setup_units_visible_to(user).select_related("institution"), pk=pk)
+
+
+def accounts_visible_to(user: User) -> QuerySet:
+    """The accounts of those institutions, never an administrator's (`users_below_admin_in`)."""
+    return get_user_model().objects.filter(users_below_admin_in(setup_institutions(user)))
+
+
+def get_account_for_user(user: User, pk: int):
+    related = ("profile__institution", "profile__unit")
+    return get_object_or_404(accounts_visible_to(user).select_related(*related), pk=pk)
+
+
+# --- API tokens (tracker/api) ------------------------------------------------------------------
+# A token acts as its owner through every rule above; only its owner lists, sees or revokes it (administrators
+# neither: a key is personal).
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """The user's own tokens, revoked and expired ones included."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(owner_id=user.pk)
+
+
+def get_api_token_for_user(user: User, pk: int) -> ApiToken:
+    return get_object_or_404(api_tokens_of(user), pk=pk)

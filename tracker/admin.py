@@ -112,6 +112,13 @@ class ScopedChoicesMixin:
         return field
 
 
+def _is_relation(model, path: str) -> bool:
+    """Whether `path` (“stage__phase__plan__institution”) ends at a related record."""
+    from django.contrib.admin.utils import get_fields_from_path
+
+    return get_fields_from_path(model, path)[-1].is_relation
+
+
 class ScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
     """Limits the change list, every object page and every drop-down to the user's institution.
 
@@ -126,6 +133,16 @@ class ScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
         if access.is_admin(request.user):
             return queryset
         return queryset.filter(**{f"{self.institution_path}__in": access.institutions_visible_to(request.user)})
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        """A filter on a related record (学校, 阶段 …) offers only the records the scoped list holds: Django's own
+        offers every row of the related table, so staff of one university would read the others' names and ids."""
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and _is_relation(self.model, entry):
+                entry = (entry, admin.RelatedOnlyFieldListFilter)
+            filters.append(entry)
+        return filters
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
         """The object within the user's scope, or None (Django answers 404 or sends back to the list)."""
@@ -211,6 +228,7 @@ class OrgUnitAdmin(InstitutionScopedAdmin):
     list_filter = ["kind", "institution"]
     search_fields = ["name", "short_name"]
     list_select_related = ["institution", "parent"]
+    readonly_fields = ["version"]
 
 
 class PhaseInline(ScopedChoicesMixin, admin.TabularInline):
@@ -520,7 +538,8 @@ INSTITUTION_PATHS[AssessmentRound] = "institution"
 class AssessmentRoundAdmin(InstitutionScopedAdmin):
     list_display = ["name", "standard", "due_on", "report_max_chars", "institution"]
     list_select_related = ["standard", "institution"]
-    readonly_fields = ["institution", "standard"]
+    # The units taking part are chosen when the round is opened, where the service checks their institution and kind.
+    readonly_fields = ["institution", "standard", "units"]
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False  # opened on the self-assessment page, which checks the standard belongs to the institution

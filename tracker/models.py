@@ -5,6 +5,7 @@ Code inside tracker/ never imports from here: a package imports the models it us
 (`from tracker.plans.models import Task`). tests/test_architecture.py holds that.
 """
 
+from tracker.api.models import ApiToken
 from tracker.assessments.models.assessments import (
     Assessment,
     AssessmentEntry,
@@ -26,7 +27,7 @@ from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
 from tracker.work.models.platforms import Activity, WorkPlatform
 
 __all__ = [
-    "ActivePeriod", "Activity", "Assessment", "AssessmentEntry", "AssessmentRound", "AssessmentTransition",
+    "ActivePeriod", "Activity", "ApiToken", "Assessment", "AssessmentEntry", "AssessmentRound", "AssessmentTransition",
     "EvidenceFile", "FilingReminder", "Institution", "MenuMatch", "NeedItem", "OrgUnit", "Phase", "Plan", "Profile",
     "Quota", "QuotaEntry", "Rectification", "ReminderClaim", "ReportSnapshot", "ResourceItem", "Review",
     "ReviewOpinion", "ReviewStep", "RosterImport", "Speciality", "Stage", "Standard", "StandardGroup", "StandardItem",

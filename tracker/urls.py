@@ -6,6 +6,7 @@ from tracker.portal import urls as portal
 from tracker.quotas import urls as quotas
 from tracker.reporting import urls as reporting
 from tracker.roster import urls as roster
+from tracker.setup import urls as setup
 from tracker.work import urls as work
 
 app_name = "tracker"
@@ -18,4 +19,5 @@ urlpatterns = [
     *quotas.urlpatterns,
     *assessments.urlpatterns,
     *reporting.urlpatterns,
+    *setup.urlpatterns,
 ]

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_cas_ng",
+    "rest_framework",  # the JSON API at /api/v1/ (tracker/api, docs/api.md)
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as the portal's own static files (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -215,6 +218,12 @@ PORTAL_BASE_URL = (env.str("PORTAL_BASE_URL", default="") or "http://127.0.0.1:8
 # 0 builds it on every request.
 DASHBOARD_CACHE_SECONDS = env.float("DASHBOARD_CACHE_SECONDS", default=30)
 
+# Django's cache: what is counted or kept between requests (the sign-in and API rate limits). Each process's own
+# memory by default, which one development server needs; with several gunicorn workers or servers set CACHE_URL to
+# one they share, so that a limit holds as written: redis://host:6379/1 (Django's RedisCache) or, on one server,
+# filecache:///var/tmp/youthwork-cache (docs/deploy.md § 11).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # --- Security headers ---------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -321,3 +330,55 @@ if CAS_ENABLED:
     # Signing out of a CAS session posts the sign-out form and is redirected to the CAS server's sign-out page.
     _cas_origin = "/".join(CAS_SERVER_URL.split("/")[:3])
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(_cas_origin)
+
+# --- The JSON API (tracker/api, docs/api.md) ---------------------------------------------------------
+# Personal tokens first (their class answers 401 with a WWW-Authenticate header), then the portal's session for its
+# own pages (with DRF's CSRF check on writes). Every endpoint needs a signed-in owner; the access rules do the rest.
+# Throttling per token (per account for a session) on Django's cache: API_THROTTLE_RATE, e.g. 600/hour, 20/minute.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tracker.api.auth.ApiTokenAuthentication",
+        "tracker.api.auth.PortalSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "tracker.api.permissions.ReviewerScope",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "tracker.api.paging.Pages",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["tracker.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env.str("API_THROTTLE_RATE", default="") or "600/hour"},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",  # evidence files
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "tracker.api.errors.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,  # scores and rates as "66.67": exact, never a float
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "关工委优质化建设工作平台 API",
+    "DESCRIPTION": "校数据平台与省级平台读取计划、任务、指标、名册、台账、自评与评议，并提交任务进展和工作台账。"
+                   "令牌在“我的账号”中创建；说明见 docs/api.md。",
+    "VERSION": "v1",
+    # 3.1: a nullable object is oneOf [it, null], exact for validators (3.0's allOf + nullable is not)
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",  # no Redoc page yet: Redoc injects its styles inline, which the portal's CSP refuses
+    "COMPONENT_SPLIT_REQUEST": True,  # a request body of its own (multipart where evidence files are uploaded)
+    "PATH_CONVERTER_OVERRIDES": {"id": int},  # tracker/org/ids.py: at most 18 digits
+    "ENUM_NAME_OVERRIDES": {  # the choice sets that share a field name, each under its own name
+        "UnitKindEnum": "tracker.org.models.OrgUnit.Kind",
+        "ActivityKindEnum": "tracker.work.models.platforms.Activity.Kind",
+        "ReviewStepKindEnum": "tracker.assessments.models.assessments.ReviewStep.Kind",
+        "TaskStatusEnum": "tracker.plans.models.Task.Status",
+        "AssessmentStatusEnum": "tracker.assessments.models.assessments.Assessment.Status",
+        "RectificationStatusEnum": "tracker.assessments.models.assessments.Rectification.Status",
+        "QuotaStatusEnum": "tracker.quotas.metrics.QuotaStatus",
+    },
+}

@@ -8,13 +8,17 @@ related records by name, dates as dates), in a fixed number of queries whatever 
 A save through a service writes one history record for its fields and, when it also sets a many-to-many
 relation (a platform's volunteers, say), one more per set; records of one save (same object, same version,
 same user, within seconds) are shown as one line.
+
+Something done on paper may be entered days later: a line then also carries the day it happened (`occurred`),
+besides the time it was recorded. A record with a day of its own (a ledger entry's `date`, an `occurred_on`) gives
+it to the line that created it; a page that knows better passes `occurred` (the task page: each update's day).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -31,6 +35,8 @@ BOOKKEEPING = frozenset({"version", "updated_by", "updated_at", "reviewed_by", "
 # Records of one save are seconds apart at most; a later save by the same person is a line of its own.
 SAME_SAVE = dt.timedelta(seconds=5)
 EMPTY = "—"
+# A record's own day it happened, by the field's name: the line that created it carries it.
+OCCURRED_FIELDS = ("occurred_on", "date")
 
 CREATED, CHANGED, DELETED = "created", "changed", "deleted"
 KINDS = {"+": CREATED, "~": CHANGED, "-": DELETED}
@@ -57,6 +63,7 @@ class Change:
     kind: str
     changes: list[FieldChange] = field(default_factory=list)
     subject: str = ""  # which record, when one history covers several (a review's steps)
+    occurred: dt.date | None = None  # the day it happened, set only where that is not the day it was recorded
 
     @property
     def kind_label(self) -> str:
@@ -64,13 +71,15 @@ class Change:
 
 
 def changes_for(obj: models.Model, *, limit: int = 50, hidden: Collection[str] = (),
-                scopes: Mapping[type[models.Model], QuerySet] | None = None) -> list[Change]:
+                scopes: Mapping[type[models.Model], QuerySet] | None = None,
+                occurred: Callable[[Any], dt.date | None] | None = None) -> list[Change]:
     """The latest saves of `obj`, newest first (at most `limit`).
 
     `hidden`: field names the reader may not see (a phone number); a save that changed only those is left out.
     `scopes`: for a related model, the records the reader may see by name (others are counted, not named).
+    `occurred(record) -> date | None`: the day the save's record says it happened (see the module's notes).
     """
-    return changes_in(obj.history.all(), limit=limit, hidden=hidden, scopes=scopes)
+    return changes_in(obj.history.all(), limit=limit, hidden=hidden, scopes=scopes, occurred=occurred)
 
 
 def changes_among(records: Sequence, *, hidden: Collection[str] = (),
@@ -89,12 +98,15 @@ def changes_among(records: Sequence, *, hidden: Collection[str] = (),
 
 def changes_in(history: QuerySet, *, limit: int = 50, hidden: Collection[str] = (),
                scopes: Mapping[type[models.Model], QuerySet] | None = None,
-               subject: Any = None) -> list[Change]:
+               subject: Any = None, occurred: Callable[[Any], dt.date | None] | None = None) -> list[Change]:
     """The latest saves recorded in `history` (historical records of one model, of one or several objects).
 
     `subject(record) -> str` names the object of each line when the history covers several.
+    `occurred(record) -> date | None`: the day each save happened; by default a creation's record's own day
+    (OCCURRED_FIELDS), none for the other lines.
     """
     model = history.model.instance_type
+    own_day = _own_day(model)
     key = model._meta.pk.attname
     m2m_fields = list(history.model._history_m2m_fields)
     # A save that also sets a many-to-many relation writes up to two more records per relation (remove, add).
@@ -134,14 +146,33 @@ def changes_in(history: QuerySet, *, limit: int = 50, hidden: Collection[str] = 
                 continue  # nothing the reader may see changed (only the version, or a hidden field)
             order = {f.name: n for n, f in enumerate(model._meta.get_fields())}
             raw.sort(key=lambda item: order.get(item[0].name, 0))
+        day = occurred(last) if occurred is not None else (own_day(last) if kind == CREATED else None)
         change = Change(who=_who(last.history_user), when=last.history_date, kind=kind,
-                        subject=str(subject(last)) if subject else "")
+                        subject=str(subject(last)) if subject else "", occurred=_differs(day, last.history_date))
         pending.append((change, raw))
 
     names = _related_names(pending, scopes or {})
     for change, raw in pending:
         change.changes = [_field_change(f, old, new, names) for f, old, new in raw]
     return [change for change, _raw in pending]
+
+
+def _own_day(model: type[models.Model]) -> Callable[[Any], dt.date | None]:
+    """A record's own day it happened (the first of OCCURRED_FIELDS the model has as a date), or none."""
+    names = {f.name for f in model._meta.fields if isinstance(f, models.DateField)
+             and not isinstance(f, models.DateTimeField)}
+    name = next((candidate for candidate in OCCURRED_FIELDS if candidate in names), None)
+    if name is None:
+        return lambda record: None
+    return lambda record: getattr(record, name)
+
+
+def _differs(day: dt.date | None, when: dt.datetime) -> dt.date | None:
+    """`day`, when it is not the (local) day of `when`; else None: the time recorded says it all."""
+    if day is None:
+        return None
+    recorded = timezone.localtime(when).date() if timezone.is_aware(when) else when.date()
+    return day if day != recorded else None
 
 
 def _who(user) -> str:

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from tracker.org.querysets import OrgUnitQuerySet
+
 
 class Institution(models.Model):
     """One university (学校)."""
@@ -58,7 +60,12 @@ class OrgUnit(models.Model):
     short_name = models.CharField(_("short name"), max_length=30, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     email = models.EmailField(_("contact e-mail"), blank=True)
+    # A retired unit (撤销) keeps its records and history but leaves the quotas, the dashboard and the boards.
+    retired_on = models.DateField(_("retired on"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
     history = HistoricalRecords()
+
+    objects = OrgUnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organisational unit")
@@ -78,6 +85,10 @@ class OrgUnit(models.Model):
     @property
     def label(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_on is not None
 
     def clean(self) -> None:
         if self.parent_id and self.parent.institution_id not in (None, self.institution_id):

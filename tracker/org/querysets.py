@@ -1,4 +1,4 @@
-"""Reads the kernel shares: records with an active period."""
+"""Reads the kernel shares: records with an active period, and the units still in service."""
 
 from __future__ import annotations
 
@@ -21,3 +21,13 @@ class ActivePeriodQuerySet(models.QuerySet):
             Q(active_to__isnull=True) | Q(active_to__gte=day)
         )
 
+
+class OrgUnitQuerySet(models.QuerySet):
+    """Organisational units."""
+
+    def in_service(self, on: dt.date | None = None) -> OrgUnitQuerySet:
+        """Units not retired (today), or not yet retired on the day `on`: the ones quotas, the dashboard and the
+        boards count. A retired unit's records stay readable through the units themselves."""
+        if on is None:
+            return self.filter(retired_on__isnull=True)
+        return self.filter(Q(retired_on__isnull=True) | Q(retired_on__gt=on))

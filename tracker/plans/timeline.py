@@ -80,6 +80,10 @@ class TimelinePlan:
 
     title: str
     phases: list[TimelinePhase] = field(default_factory=list)
+    # The plan's own title, shown above its drawing where an institution runs several plans at once (`title` is
+    # the attachment's, which plans of one institution often share). Empty in snapshots frozen before it.
+    plan_title: str = ""
+    url: str = ""
 
     @property
     def tasks(self) -> list[TimelineTask]:
@@ -113,7 +117,8 @@ def timeline_from_plan(plan: Plan, tasks: Iterable[Task], today: dt.date) -> Tim
         ]
         # str(phase) is "一、学习推进年": the numeral the task table shows beside it.
         phases.append(TimelinePhase(name=str(phase), start=phase.start_date, end=phase.end_date, stages=stages))
-    return TimelinePlan(title=plan.attachment_title or plan.title, phases=phases)
+    return TimelinePlan(title=plan.attachment_title or plan.title, phases=phases, plan_title=plan.title,
+                        url=plan.get_absolute_url())
 
 
 # --- Geometry -------------------------------------------------------------------------------------------------

@@ -88,14 +88,17 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _task_page(request: HttpRequest, task: Task, form: TaskUpdateForm | None, *, status: int = 200,
                stale_changes: list | None = None) -> HttpResponse:
+    updates = list(task.updates.for_log())
+    # A save of the task made by an update happened on the update's day (its version is the update's).
+    days = {update.task_version: update.date for update in updates}
     context = {
         "task": task,
         "plan": task.plan,
-        "updates": task.updates.for_log(),
+        "updates": updates,
         "form": form,
         "stale_changes": stale_changes,
         "today": timezone.localdate(),
-        "history": changes_for(task),
+        "history": changes_for(task, occurred=lambda record: days.get(record.version)),
     }
     return render(request, "tracker/plans/task_detail.html", context, status=status)
 

@@ -11,7 +11,7 @@ from tracker import access
 NAV = ("tracker:home", "tracker:reminder-list", "tracker:dashboard", "tracker:plan-list", "tracker:quota-list",
        "tracker:standard-list", "tracker:round-list", "tracker:rectification-list", "tracker:volunteer-list",
        "tracker:team-list", "tracker:platform-list", "tracker:activity-list", "tracker:menu-board",
-       "tracker:review-list", "admin:index", "account", "logout", "set_language")
+       "tracker:review-list", "tracker:setup", "admin:index", "account", "logout", "set_language")
 
 
 @functools.lru_cache(maxsize=32)

@@ -447,10 +447,12 @@ class QuotaResult:
         return sum(1 for row in self.rows if row.status == QuotaStatus.MET)
 
 
-def colleges_by_institution(institution_ids: Iterable[int]) -> dict[int, list[OrgUnit]]:
-    """The colleges (二级关工委) of each institution, in their order: one query."""
+def colleges_by_institution(institution_ids: Iterable[int], *, on: dt.date | None = None) -> dict[int, list[OrgUnit]]:
+    """The colleges (二级关工委) of each institution in service (on the day `on`, today if None), in their order: one
+    query. A retired college leaves the quotas and the dashboard; its records stay."""
     colleges: dict[int, list[OrgUnit]] = defaultdict(list)
-    for unit in OrgUnit.objects.filter(institution__in=list(institution_ids), kind=OrgUnit.Kind.COLLEGE).order_by(
+    in_service = OrgUnit.objects.in_service(on)
+    for unit in in_service.filter(institution__in=list(institution_ids), kind=OrgUnit.Kind.COLLEGE).order_by(
         "institution_id", "order", "name"
     ):
         colleges[unit.institution_id].append(unit)

@@ -3,11 +3,15 @@
 `build_dashboard` gathers everything the page shows into plain dataclasses (numbers, labels, dates, links), so the
 same page can be drawn again from a frozen snapshot's JSON (`to_json` / `from_json`) exactly as it was reported.
 A constant number of queries whatever the data size: tasks with their latest update (4), quotas (their metrics),
-rectifications (1–2), review steps (1), the current round's assessments (2).
+rectifications (1–2), review steps (1), the current round, its named units and its assessments (3).
 
-As of a past day: a task's status is the one its latest update on or before that day recorded; a rectification's
-is taken from its recorded history; an assessment's from its workflow log; quotas are computed over the records
-dated (or active) on that day.
+As of a past day: a task's status is the one its latest update dated on or before that day recorded; a
+rectification's is taken from its recorded history; an assessment's from its workflow log, by the day each step
+happened (`occurred_on`: a filing on paper entered later counts from its own day); quotas are computed over the
+records dated (or active) on that day.
+
+A round that names its units (a pilot, a batch) expects only those: the filing figures count them, and a college
+page shows the latest round that college takes part in.
 
 Built dashboards are kept for a short while (`DASHBOARD_CACHE_SECONDS`, 30 by default; 0 turns it off) in each
 server process, under a key that holds the state of the data: one query reads the newest history record of every
@@ -32,7 +36,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -57,6 +61,7 @@ from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
 from tracker.work.models.platforms import Activity, WorkPlatform
 
 UPCOMING_DAYS = 30
+NOT_TAKING_PART = "not_taking_part"  # a college's filing status in a round that names other units
 LIST_LIMIT = 50  # rows of the overdue and upcoming lists the page shows (the exports hold them all)
 
 
@@ -100,6 +105,7 @@ class DueItem:
     due: dt.date
     days: int  # days left (≥ 0) or overdue (< 0)
     url: str
+    plan: str = ""  # a task's plan (an institution may run several at once); empty for the other kinds
 
     @property
     def late(self) -> int:
@@ -218,22 +224,29 @@ def _rectifications(institution: Institution, as_of: dt.date, live: bool, unit: 
     return list(rows)
 
 
-def _current_round(institution: Institution, as_of: dt.date) -> AssessmentRound | None:
-    """The latest college-level round opened on or before `as_of` (else the latest of any level)."""
+def _current_round(institution: Institution, as_of: dt.date, unit: OrgUnit | None = None) -> AssessmentRound | None:
+    """The latest college-level round opened on or before `as_of` (else the latest of any level); for a college
+    page, the latest the college takes part in. Its named units come with it (one query more)."""
     end = timezone.make_aware(dt.datetime.combine(as_of, dt.time.max))
     rounds = AssessmentRound.objects.filter(institution=institution, created_at__lte=end).select_related("standard")
+    if unit is not None:
+        rounds = rounds.filter(Q(units=unit) | Q(units__isnull=True)).distinct()
+    rounds = rounds.prefetch_related(Prefetch("units", queryset=OrgUnit.objects.only("pk")))
     return (rounds.filter(standard__level=Standard.Level.COLLEGE).order_by("-due_on", "-id").first()
             or rounds.order_by("-due_on", "-id").first())
 
 
 def _assessment_states(assessment_round: AssessmentRound, as_of: dt.date, live: bool) -> dict[int, tuple[str, int]]:
-    """unit id → (status, assessment id) in the round, as of `as_of` (from the workflow log when past)."""
+    """unit id → (status, assessment id) in the round, as of `as_of` (from the workflow log when past: the latest
+    step that happened on or before that day, and a draft started by then or filed on a day before it)."""
     assessments = Assessment.objects.filter(round=assessment_round)
     if live:
         return {a.unit_id: (a.status, a.pk) for a in assessments.only("pk", "unit_id", "status")}
     end = timezone.make_aware(dt.datetime.combine(as_of, dt.time.max))
-    last = AssessmentTransition.objects.filter(assessment=OuterRef("pk"), at__lte=end).order_by("-at", "-id")
-    states = assessments.filter(created_at__lte=end).annotate(then=Subquery(last.values("to_status")[:1]))
+    last = AssessmentTransition.objects.filter(assessment=OuterRef("pk"), occurred_on__lte=as_of).order_by(
+        "-occurred_on", "-at", "-id")
+    states = assessments.filter(Q(created_at__lte=end) | Exists(last)).annotate(
+        then=Subquery(last.values("to_status")[:1]))
     return {a.unit_id: (a.then or Assessment.Status.DRAFT, a.pk) for a in states.only("pk", "unit_id")}
 
 
@@ -352,6 +365,7 @@ def _build(institution: Institution, as_of: dt.date | None = None, *, unit: OrgU
     for task in tasks:
         by_plan[task.stage.phase.plan_id].append(task)
     timelines = [timeline_from_plan(plan, by_plan[plan.pk], as_of) for plan in plans if by_plan[plan.pk]]
+    plan_titles = {plan.pk: plan.title for plan in plans}
 
     done = sum(1 for task in tasks if task.is_done)
     overdue_tasks = [task for task in tasks if task.is_overdue_on(as_of)]
@@ -372,6 +386,7 @@ def _build(institution: Institution, as_of: dt.date | None = None, *, unit: OrgU
     for task in overdue_tasks + upcoming_tasks:
         lead = "、".join(str(party.label) for party in task.lead_parties)
         item = _due_item("task", task.code, task.title, lead, task.due, as_of, task.get_absolute_url())
+        item.plan = plan_titles.get(task.stage.phase.plan_id, "")
         (overdue if item.days < 0 else upcoming).append(item)
     for rectification in open_rectifications:
         if rectification.deadline <= as_of + dt.timedelta(days=UPCOMING_DAYS):
@@ -389,7 +404,7 @@ def _build(institution: Institution, as_of: dt.date | None = None, *, unit: OrgU
     # Quotas: per-college ones as the columns of the colleges table, the others as a list.
     quotas = list(Quota.objects.filter(institution=institution).select_related("plan", "institution")
                   .order_by("order", "id"))
-    colleges = metrics.colleges_by_institution([institution.pk])
+    colleges = metrics.colleges_by_institution([institution.pk], on=as_of)
     if unit is not None:
         colleges = {institution.pk: [college for college in colleges.get(institution.pk, []) if college.pk == unit.pk]}
     results = metrics.evaluate(quotas, colleges, as_of)
@@ -403,12 +418,14 @@ def _build(institution: Institution, as_of: dt.date | None = None, *, unit: OrgU
     columns = [QuotaColumn(result.quota.name, _target_text(result), result.status, _status_label(result.status),
                            url("tracker:quota-detail", result.quota.pk)) for result in per_college]
 
-    # The current self-assessment round.
-    assessment_round = _current_round(institution, as_of)
+    # The current self-assessment round: the units it names file in it, else every college (or the school).
+    assessment_round = _current_round(institution, as_of, unit)
     states = _assessment_states(assessment_round, as_of, live) if assessment_round else {}
     filing = None
+    chosen = assessment_round.chosen_unit_ids if assessment_round else frozenset()
     if assessment_round is not None:
-        expected = [c for c in colleges.get(institution.pk, [])] if assessment_round.unit_kind == "college" else []
+        expected = [c for c in colleges.get(institution.pk, []) if not chosen or c.pk in chosen] if (
+            assessment_round.unit_kind == OrgUnit.Kind.COLLEGE) else []
         counted = Counter(states.get(c.pk, (None, None))[0] for c in expected) if expected else Counter(
             status for status, _pk in states.values())
         filing = Filing(
@@ -434,9 +451,13 @@ def _build(institution: Institution, as_of: dt.date | None = None, *, unit: OrgU
             cells.append(QuotaCell(status, _status_label(status), _reading_text(reading, result),
                                    _records_url(reading) or url("tracker:quota-detail", result.quota.pk)))
         state, assessment_pk = states.get(college.pk, (None, None))
+        if state is None and chosen and college.pk not in chosen:  # not in the round: nothing to file
+            filing_status, filing_label = NOT_TAKING_PART, _("Not in this round")
+        else:
+            filing_status, filing_label = state or "not_started", str(status_labels.get(state, _("Not started")))
         rows.append(CollegeRow(
             college.pk, college.label, url("tracker:dashboard-college", college.pk), cells,
-            state or "not_started", str(status_labels.get(state, _("Not started"))),
+            filing_status, filing_label,
             url("tracker:assessment-detail", assessment_pk) if assessment_pk else "",
             open_by_unit[college.pk], overdue_by_unit[college.pk],
         ))

@@ -39,7 +39,7 @@ def _sheet(workbook: Workbook, title: str, headers: list[str], widths: list[int]
 def _due_rows(sheet, items: list[DueItem]) -> None:
     for item in items:
         days = f"逾期{-item.days}天" if item.days < 0 else f"还有{item.days}天"
-        append_row(sheet, [item.kind_label, item.code, item.title, item.unit, item.due, days])
+        append_row(sheet, [item.kind_label, item.code, item.title, item.unit, item.due, days, item.plan])
         sheet.cell(sheet.max_row, 5).number_format = "yyyy-mm-dd"
         for cell in sheet[sheet.max_row]:
             cell.alignment = WRAP
@@ -90,7 +90,7 @@ def dashboard_workbook(dashboard: Dashboard, *, title: str = "") -> bytes:
             if fill is not None:
                 school.cell(school.max_row, 4).fill = fill
 
-    headers, widths = ["类别", "编号", "事项", "责任单位", "时限", "情况"], [12, 8, 50, 20, 12, 12]
+    headers, widths = ["类别", "编号", "事项", "责任单位", "时限", "情况", "所属计划"], [12, 8, 50, 20, 12, 12, 30]
     _due_rows(_sheet(workbook, "逾期事项", headers, widths), dashboard.overdue)
     _due_rows(_sheet(workbook, f"{dashboard.upcoming_days}天内到期", headers, widths), dashboard.upcoming)
 

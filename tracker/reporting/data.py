@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.template.defaultfilters import filesizeformat, floatformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -262,7 +262,7 @@ def quota_lines(institution: Institution, as_of: dt.date) -> list[QuotaLine]:
     """The institution's quotas evaluated on `as_of` (`metrics.evaluate`): one query for the quotas, one for the
     colleges, and each metric's own few, whatever the number of colleges and records."""
     quotas = list(Quota.objects.filter(institution=institution).select_related("institution").order_by("order", "id"))
-    results = metrics.evaluate(quotas, metrics.colleges_by_institution([institution.pk]), as_of)
+    results = metrics.evaluate(quotas, metrics.colleges_by_institution([institution.pk], on=as_of), as_of)
     lines = []
     with translation.override(LANGUAGE):
         for result in results:
@@ -286,14 +286,35 @@ def quota_lines(institution: Institution, as_of: dt.date) -> list[QuotaLine]:
 # --- Self-assessment -----------------------------------------------------------------------------
 
 
-def _filing_units(institution: Institution) -> dict[str, list[OrgUnit]]:
-    """Units that file self-assessments (colleges, the school committee), by kind, in their order: one query."""
-    units: dict[str, list[OrgUnit]] = defaultdict(list)
-    for unit in OrgUnit.objects.filter(
+@dataclass
+class FilingUnits:
+    """Units that file self-assessments (colleges, the school committee), by kind, in their order; and the units
+    each round names (a pilot, a batch; a round that names none is absent)."""
+
+    by_kind: dict[str, list[OrgUnit]] = field(default_factory=lambda: defaultdict(list))
+    named: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    def expected(self, assessment_round: AssessmentRound) -> list[OrgUnit]:
+        """The units expected to file in the round: those it names, else every unit of its kind."""
+        units = self.by_kind.get(assessment_round.unit_kind, [])
+        chosen = self.named.get(assessment_round.pk)
+        return [unit for unit in units if unit.pk in chosen] if chosen else units
+
+
+def _filing_units(institution: Institution) -> FilingUnits:
+    """The institution's filing units and the rounds naming each: one query (a unit's row once per round naming
+    it)."""
+    result = FilingUnits()
+    seen: set[int] = set()
+    for unit in OrgUnit.objects.in_service().filter(
         institution=institution, kind__in=[OrgUnit.Kind.COLLEGE, OrgUnit.Kind.SCHOOL_COMMITTEE],
-    ).order_by("order", "name"):
-        units[unit.kind].append(unit)
-    return units
+    ).annotate(named_in=F("rounds_taking_part")).order_by("order", "name", "pk"):
+        if unit.named_in is not None:
+            result.named[unit.named_in].add(unit.pk)
+        if unit.pk not in seen:
+            seen.add(unit.pk)
+            result.by_kind[unit.kind].append(unit)
+    return result
 
 
 @dataclass(frozen=True)
@@ -378,7 +399,7 @@ def round_scores(institution: Institution, rounds: Sequence[AssessmentRound]) ->
             block = RoundScores(assessment_round.name, assessment_round.standard.name,
                                 str(assessment_round.standard.get_level_display()), assessment_round.due_on,
                                 school_level)
-            expected = units.get(assessment_round.unit_kind, [])
+            expected = units.expected(assessment_round)
             expected_ids = {unit.pk for unit in expected}
             # Units that filed although no longer of the round's kind are shown too, after those expected.
             others = [a.unit for unit_id, a in filed.items() if unit_id not in expected_ids]
@@ -413,7 +434,7 @@ def round_filings(institution: Institution, rounds: Sequence[AssessmentRound]) -
         )
     }
     return [
-        RoundFiling(r.name, len(units.get(r.unit_kind, [])), counts.get(r.pk, {}).get("filed", 0),
+        RoundFiling(r.name, len(units.expected(r)), counts.get(r.pk, {}).get("filed", 0),
                     counts.get(r.pk, {}).get("accepted", 0))
         for r in rounds
     ]
@@ -578,7 +599,7 @@ def annual_report_data(institution: Institution, year: int, today: dt.date) -> A
     figures.rectifications_closed = sum(r.closed for r in rectifications)
     figures.rectifications_open = sum(r.open for r in rectifications)
 
-    colleges = metrics.colleges_by_institution([institution.pk]).get(institution.pk, [])
+    colleges = metrics.colleges_by_institution([institution.pk], on=as_of).get(institution.pk, [])
     activities = _activities(institution, year, colleges)
     total = UnitActivity("合计", sum(a.entries for a in activities), sum(a.retirees for a in activities),
                          sum(a.youth for a in activities))

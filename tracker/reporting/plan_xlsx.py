@@ -1,11 +1,12 @@
 """A plan's task table as an xlsx workbook in the layout of the document's attachment (推进表).
 
 Columns as the document has them (主题 · 时间 · 目标 · 序号 · 内容), then the tracking columns (状态 · 进度 ·
-完成日期 · 牵头单位 · 配合单位 · 最新进展). As in the document, a phase's cell spans its tasks, and so do a
-stage's window and goal; consecutive stages of a phase with the same window share one 时间 cell (CUMT's
-2019.9—2021.7 covers three goals). Written with openpyxl like the ledger export; headers are fixed Chinese text
-(a file format), status labels come from the Chinese catalogue (`data.task_row`). Printed on A4 landscape, one
-page wide, the header row repeated on every page.
+完成时限 · 完成日期 · 牵头单位 · 配合单位 · 最新进展); 完成时限 is the task's own deadline (its stage's end when it
+has none). As in the document, a phase's cell spans its tasks, and so do a stage's window and goal; consecutive
+stages of a phase with the same window share one 时间 cell (CUMT's 2019.9—2021.7 covers three goals). Written
+with openpyxl like the ledger export; headers are fixed Chinese text (a file format), status labels come from
+the Chinese catalogue (`data.task_row`). Printed on A4 landscape, one page wide, the header row repeated on
+every page.
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ COLUMNS = [
     ("内容", 48),
     ("状态", 12),
     ("进度", 7),
+    ("完成时限", 11),
     ("完成日期", 11),
     ("牵头单位", 14),
     ("配合单位", 14),
     ("最新进展", 34),
 ]
 HEADERS = [header for header, _width in COLUMNS]
-PHASE, WINDOW, GOAL, NUMBER, CONTENT, STATUS, PROGRESS, DONE_ON, LEAD, COOPERATING, LATEST = range(1, 12)
+PHASE, WINDOW, GOAL, NUMBER, CONTENT, STATUS, PROGRESS, DUE, DONE_ON, LEAD, COOPERATING, LATEST = range(1, 13)
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3
 FIRST_TASK_ROW = HEADER_ROW + 1
 
@@ -51,7 +53,7 @@ THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 OVERDUE_FONT = Font(size=FONT_SIZE, color="C00000", bold=True)
-CENTRED = {PHASE, WINDOW, GOAL, NUMBER, STATUS, PROGRESS, DONE_ON}
+CENTRED = {PHASE, WINDOW, GOAL, NUMBER, STATUS, PROGRESS, DUE, DONE_ON}
 
 
 def export_filename(plan: Plan, today: dt.date) -> str:
@@ -152,6 +154,7 @@ def _write_task(sheet: Worksheet, row: int, task) -> None:
         CONTENT: task.text,
         STATUS: task.status,
         PROGRESS: task.progress / 100,
+        DUE: task.due,
         DONE_ON: task.done_on,
         LEAD: task.lead,
         COOPERATING: task.cooperating,
@@ -161,9 +164,11 @@ def _write_task(sheet: Worksheet, row: int, task) -> None:
         cell = write_cell(sheet, row, column, value)
         _style(cell, column)
     sheet.cell(row, PROGRESS).number_format = "0%"
+    sheet.cell(row, DUE).number_format = "yyyy-mm-dd"
     sheet.cell(row, DONE_ON).number_format = "yyyy-mm-dd"
     if task.overdue:
         sheet.cell(row, STATUS).font = OVERDUE_FONT
+        sheet.cell(row, DUE).font = OVERDUE_FONT
 
 
 def _fit_row_heights(sheet: Worksheet, first: int, last: int, merges: list[tuple[int, int, int, str]]) -> None:

@@ -63,6 +63,7 @@ class Item:
     today: dt.date
     path: str  # the page's path, without scheme and host
     parties: str = ""  # who answers for it, in words
+    plan: str = ""  # a task's plan (an institution may run several at once); empty for the other kinds
 
     @property
     def overdue(self) -> bool:
@@ -187,7 +188,8 @@ def due_steps(steps: QuerySet[ReviewStep], today: dt.date, days: int) -> list[Re
 
 def task_item(task: Task, today: dt.date) -> Item:
     parties = "、".join(str(party.label) for party in [*task.lead_parties, *task.cooperating_parties])
-    return Item(TASK, task, task.code, task.title, task.due_on, today, task.get_absolute_url(), parties)
+    return Item(TASK, task, task.code, task.title, task.due_on, today, task.get_absolute_url(), parties,
+                task.plan.title)
 
 
 def rectification_item(rectification: Rectification, today: dt.date) -> Item:
@@ -374,7 +376,8 @@ def mailings(*, today: dt.date, days: int) -> list[Mailing]:
     by_owner: dict[int, list[Rectification]] = defaultdict(list)
     for entry in rectifications:
         by_owner[entry.unit_id].append(entry)
-    units = list(OrgUnit.objects.filter(institution__isnull=False).exclude(kind__in=OrgUnit.OUTSIDE_KINDS)
+    units = list(OrgUnit.objects.in_service().filter(institution__isnull=False)
+                 .exclude(kind__in=OrgUnit.OUTSIDE_KINDS)
                  .select_related("institution").order_by("institution__code", "kind", "order", "name"))
     result = []
     for unit in units:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from tracker import access
+from tracker.org.forms import EARLIEST_DATE, LATEST_DATE
 from tracker.org.models import Institution, OrgUnit, Profile
 from tracker.org.versions import lock_at_version
 from tracker.roster import xlsx as roster_xlsx
@@ -107,6 +108,11 @@ def volunteer_rule_errors(values: Mapping[str, Any], *, today: dt.date | None = 
     elif retired is not None and birth is not None and retired <= birth:
         errors["retired_year"].append(_("The year retired must come after the year of birth."))
     start, end = values.get("active_from"), values.get("active_to")
+    plausible = {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()}
+    for name in DATE_FIELDS:  # typed or imported alike: a year-1 date is a slip, never a period of work
+        day = values.get(name)
+        if day and not EARLIEST_DATE <= day <= LATEST_DATE:
+            errors[name].append(_("Enter a date between %(earliest)s and %(latest)s.") % plausible)
     if start and end and end < start:
         errors["active_to"].append(_("The end date cannot be before the start date."))
     return dict(errors)

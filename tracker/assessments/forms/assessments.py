@@ -13,14 +13,14 @@ from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from tracker.assessments.models.assessments import AssessmentEntry, AssessmentRound
+from tracker.assessments.models.assessments import AssessmentEntry, AssessmentRound, AssessmentTransition
 from tracker.assessments.models.standards import Standard, StandardItem
 from tracker.assessments.services.assessments import MAX_REPORT_CHARS, ReviewPart, SelfPart
 from tracker.assessments.services.standards import score_choices
-from tracker.org.forms import DateField, ModelChoiceField, MultipleFileField
-from tracker.org.models import Institution
+from tracker.org.forms import DateField, ModelChoiceField, ModelMultipleChoiceField, MultipleFileField
+from tracker.org.models import Institution, OrgUnit
 from tracker.templatetags.scores import score
-from tracker.work.forms.platforms import date_input, label
+from tracker.work.forms.platforms import PeopleCheckboxes, date_input, label
 
 
 class StandardChoiceField(ModelChoiceField):
@@ -29,8 +29,20 @@ class StandardChoiceField(ModelChoiceField):
         return f"{obj.name}（{obj.get_level_display()} · {owner}）"
 
 
+class RoundUnitsField(ModelMultipleChoiceField):
+    """Units by their short name; with the institution's when the choices span several institutions."""
+
+    show_institution = False
+
+    def label_from_instance(self, obj: OrgUnit) -> str:
+        if self.show_institution:
+            return f"{obj.label}（{obj.institution.short_name or obj.institution.name}）"
+        return obj.label
+
+
 class RoundForm(forms.Form):
-    """A new round: its name, the standard units assess themselves against, the deadline and the report limit."""
+    """A new round: its name, the standard units assess themselves against, the deadline, the report limit and,
+    for a pilot or a batch, the units taking part."""
 
     institution = ModelChoiceField(label=label(AssessmentRound, "institution"),
                                          queryset=Institution.objects.none())
@@ -46,12 +58,24 @@ class RoundForm(forms.Form):
         label=label(AssessmentRound, "report_max_chars"), min_value=1, max_value=MAX_REPORT_CHARS, initial=2000,
         help_text=AssessmentRound._meta.get_field("report_max_chars").help_text,
     )
+    units = RoundUnitsField(
+        label=label(AssessmentRound, "units"), required=False, queryset=OrgUnit.objects.none(),
+        widget=PeopleCheckboxes(),
+        help_text=_("For a pilot or a batch, tick the units that take part; leave every box empty for every college "
+                    "(or, for a school-level standard, the school committee)."),
+    )
 
     def __init__(self, *args, institutions: QuerySet[Institution], standards: QuerySet[Standard], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["institution"].queryset = institutions
         self.fields["standard"].queryset = standards.select_related("institution").order_by("level", "name")
+        # The units that file in some round: colleges, and the school committee (the service checks the kind
+        # against the standard's level, and the institution).
+        self.fields["units"].queryset = OrgUnit.objects.filter(
+            institution__in=institutions, kind__in=[OrgUnit.Kind.COLLEGE, OrgUnit.Kind.SCHOOL_COMMITTEE],
+        ).select_related("institution").order_by("institution__code", "-kind", "order", "name")
         only = list(institutions[:2])
+        self.fields["units"].show_institution = len(only) > 1
         if len(only) == 1:
             # One institution to choose from (committee staff): no question to ask.
             self.fields["institution"].widget = forms.HiddenInput()
@@ -157,3 +181,5 @@ class TransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 3}))
+    # Empty: today. A step taken on paper before it is recorded here carries its own day.
+    occurred_on = DateField(label=label(AssessmentTransition, "occurred_on"), required=False, widget=date_input())

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from tracker.assessments.models.assessments import AssessmentRound, Rectification, Review, ReviewStep
+from tracker.assessments.models.assessments import AssessmentRound, Rectification, Review, ReviewOpinion, ReviewStep
 from tracker.org.forms import DateField, ModelChoiceField, MultipleFileField
 from tracker.org.models import Institution, OrgUnit
 from tracker.work.forms.platforms import date_input, label
@@ -204,4 +204,8 @@ class ReviewOpinionForm(forms.Form):
     text = forms.CharField(
         label=_("Opinion"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Each opinion enters the rectification list, owned by the school committee."),
+    )
+    occurred_on = DateField(
+        label=label(ReviewOpinion, "occurred_on"), required=False, widget=date_input(),
+        help_text=_("The day the opinion was given, if before today (an opinion given on paper); empty: today."),
     )

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -39,8 +40,13 @@ class AssessmentRound(models.Model):
         _("report length limit (characters)"), default=2000,
         help_text=_("The longest written report a unit may file in this round."),
     )
+    # A pilot of a few colleges, or a first batch: only the units named file. None named: every unit of the kind.
+    units = models.ManyToManyField(
+        OrgUnit, verbose_name=_("units taking part"), related_name="rounds_taking_part", blank=True,
+        help_text=_("Leave empty for every unit of the round's kind (every college, or the school committee)."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[units])
 
     class Meta:
         verbose_name = _("assessment round")
@@ -63,6 +69,20 @@ class AssessmentRound(models.Model):
         if self.standard.level == Standard.Level.COLLEGE:
             return OrgUnit.Kind.COLLEGE
         return OrgUnit.Kind.SCHOOL_COMMITTEE
+
+    @cached_property
+    def chosen_unit_ids(self) -> frozenset[int]:
+        """The ids of the units the round names; empty when it names none (then every unit of its kind files).
+        Read once per round object: from prefetched `units` when there, else one query."""
+        if "units" in getattr(self, "_prefetched_objects_cache", {}):
+            return frozenset(unit.pk for unit in self.units.all())
+        return frozenset(self.units.values_list("pk", flat=True))
+
+    def takes_part(self, unit: OrgUnit) -> bool:
+        """Whether `unit` files in this round: of its institution and kind, and named when the round names units."""
+        if unit.institution_id != self.institution_id or unit.kind != self.unit_kind:
+            return False
+        return not self.chosen_unit_ids or unit.pk in self.chosen_unit_ids
 
 
 class Assessment(models.Model):
@@ -188,6 +208,8 @@ class AssessmentTransition(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+",
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
+    # The day the step was taken (a paper filing entered later); `at` is when it was recorded.
+    occurred_on = models.DateField(_("occurred on"), default=timezone.localdate)
     comment = models.TextField(_("comment"), blank=True)
 
     class Meta:
@@ -313,6 +335,8 @@ class ReviewOpinion(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT, related_name="+",
     )
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+    # The day the reviewers gave it (an opinion given on paper, entered later); `created_at` is when it was entered.
+    occurred_on = models.DateField(_("occurred on"), default=timezone.localdate)
     history = HistoricalRecords()
 
     class Meta:

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import get_connection, send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -87,7 +88,10 @@ def _save(obj, actor: AbstractBaseUser, reason: str, fields: Iterable[str] | Non
 
 @transaction.atomic
 def round_create(*, actor: AbstractBaseUser, institution: Institution, standard: Standard, name: str,
-                 due_on: dt.date, report_max_chars: int = 2000) -> AssessmentRound:
+                 due_on: dt.date, report_max_chars: int = 2000,
+                 units: Sequence[OrgUnit] = ()) -> AssessmentRound:
+    """Open a round. `units` names who takes part (a pilot, a first batch): units of the institution of the kind
+    the standard's level files (colleges, or the school committee); none named, every unit of that kind files."""
     if not access.can_manage_rounds(actor, institution.pk):
         raise PermissionDenied("only committee staff open assessment rounds")
     errors: Errors = {}
@@ -101,12 +105,20 @@ def round_create(*, actor: AbstractBaseUser, institution: Institution, standard:
     if report_max_chars is None or not 1 <= report_max_chars <= MAX_REPORT_CHARS:
         _add(errors, "report_max_chars", _("The report length limit must be between 1 and %(max)s characters.")
              % {"max": MAX_REPORT_CHARS})
-    if errors:
-        raise ValidationError(errors)
     assessment_round = AssessmentRound(institution=institution, standard=standard, name=name, due_on=due_on,
                                        report_max_chars=report_max_chars)
+    kind = assessment_round.unit_kind
+    strangers = [unit for unit in units if unit.institution_id != institution.pk or unit.kind != kind]
+    if strangers:
+        _add(errors, "units", _("Only the %(kind)s units of this institution can take part in a round against "
+                                "this standard: %(units)s cannot.")
+             % {"kind": OrgUnit.Kind(kind).label, "units": "、".join(unit.label for unit in strangers)})
+    if errors:
+        raise ValidationError(errors)
     assessment_round._history_user = actor
     assessment_round.save()
+    if units:
+        assessment_round.units.set(units)
     return assessment_round
 
 
@@ -251,7 +263,24 @@ def submit_problems(assessment: Assessment, entries: Sequence[AssessmentEntry]) 
     return problems
 
 
-def _transition(assessment: Assessment, to_status: str, actor: AbstractBaseUser, comment: str = "") -> None:
+def _occurred_on(assessment: Assessment, occurred_on: dt.date | None) -> dt.date:
+    """The day a step was taken: today when not given; never in the future, nor before the step before it (the
+    dashboard's "as of" reads the log by these days)."""
+    today = timezone.localdate()
+    if occurred_on is None:
+        return today
+    if occurred_on > today:
+        raise ValidationError({"occurred_on": _("The date cannot be in the future.")})
+    last = assessment.transitions.order_by("-occurred_on").values_list("occurred_on", flat=True).first()
+    if last is not None and occurred_on < last:
+        raise ValidationError({"occurred_on": _(
+            "The step before this one was taken on %(date)s: this one cannot have been taken earlier.")
+            % {"date": f"{last:%Y-%m-%d}"}})
+    return occurred_on
+
+
+def _transition(assessment: Assessment, to_status: str, actor: AbstractBaseUser, comment: str = "",
+                occurred_on: dt.date | None = None) -> None:
     role = TRANSITIONS.get((assessment.status, to_status))
     if role is None:
         raise ValidationError(
@@ -262,7 +291,8 @@ def _transition(assessment: Assessment, to_status: str, actor: AbstractBaseUser,
     if not allowed:
         raise PermissionDenied(f"actor may not take {assessment.status} → {to_status}")
     AssessmentTransition.objects.create(assessment=assessment, from_status=assessment.status, to_status=to_status,
-                                        actor=actor, comment=comment.strip())
+                                        actor=actor, comment=comment.strip(),
+                                        occurred_on=_occurred_on(assessment, occurred_on))
     assessment.status = to_status
     assessment.version += 1
 
@@ -275,8 +305,10 @@ def _lock_assessment(assessment: Assessment, loaded_version: int) -> Assessment:
 
 
 @transaction.atomic
-def assessment_submit(*, actor: AbstractBaseUser, assessment: Assessment, loaded_version: int) -> Assessment:
-    """draft → submitted, or returned → resubmitted, once every item is scored and every gap has its plan."""
+def assessment_submit(*, actor: AbstractBaseUser, assessment: Assessment, loaded_version: int,
+                      occurred_on: dt.date | None = None) -> Assessment:
+    """draft → submitted, or returned → resubmitted, once every item is scored and every gap has its plan.
+    `occurred_on`: the day it was filed, when that was before it was recorded here (None: today)."""
     current = _lock_assessment(assessment, loaded_version)
     target = Status.RESUBMITTED if current.status == Status.RETURNED else Status.SUBMITTED
     if not access.can_fill_assessment(actor, current):
@@ -286,7 +318,7 @@ def assessment_submit(*, actor: AbstractBaseUser, assessment: Assessment, loaded
     problems = submit_problems(current, list(current.entries.select_related("item")))
     if problems:
         raise ValidationError(problems)
-    _transition(current, target, actor)
+    _transition(current, target, actor, occurred_on=occurred_on)
     current.submitted_at = timezone.now()
     _save(current, actor, target)
     return current
@@ -333,22 +365,23 @@ def entry_save_review(*, actor: AbstractBaseUser, entry: AssessmentEntry, loaded
 
 @transaction.atomic
 def assessment_return(*, actor: AbstractBaseUser, assessment: Assessment, loaded_version: int,
-                      comment: str = "") -> Assessment:
-    """Send it back to the unit; at least one item must say what to change."""
+                      comment: str = "", occurred_on: dt.date | None = None) -> Assessment:
+    """Send it back to the unit; at least one item must say what to change. `occurred_on` as for submitting."""
     if not access.can_review_assessment(actor, assessment):
         raise PermissionDenied("only committee staff return or accept a self-assessment")
     current = _lock_assessment(assessment, loaded_version)
     if current.is_under_review and not current.entries.exclude(review_comment="").exists():
         raise ValidationError(_("Write a comment on each item the unit should change before returning it."))
-    _transition(current, Status.RETURNED, actor, comment)
+    _transition(current, Status.RETURNED, actor, comment, occurred_on)
     _save(current, actor, "returned")
     return current
 
 
 @transaction.atomic
 def assessment_accept(*, actor: AbstractBaseUser, assessment: Assessment, loaded_version: int,
-                      comment: str = "") -> Assessment:
-    """Accept it once every item has a review score; every counted item below full becomes a rectification."""
+                      comment: str = "", occurred_on: dt.date | None = None) -> Assessment:
+    """Accept it once every item has a review score; every counted item below full becomes a rectification.
+    `occurred_on` as for submitting."""
     if not access.can_review_assessment(actor, assessment):
         raise PermissionDenied("only committee staff return or accept a self-assessment")
     current = _lock_assessment(assessment, loaded_version)
@@ -358,7 +391,7 @@ def assessment_accept(*, actor: AbstractBaseUser, assessment: Assessment, loaded
         if unscored:
             raise ValidationError(_("Enter a review score for every item first (missing: %(numbers)s).")
                                   % {"numbers": "、".join(unscored)})
-    _transition(current, Status.ACCEPTED, actor, comment)
+    _transition(current, Status.ACCEPTED, actor, comment, occurred_on)
     current.accepted_at = timezone.now()
     _save(current, actor, "accepted")
     _rectifications_from_gaps(current, actor)
@@ -440,9 +473,14 @@ def assessment_totals(entries: Sequence[AssessmentEntry]) -> tuple[list[GroupTot
 
 
 def filing_units(assessment_round: AssessmentRound):
-    """The units that file in the round: the institution's colleges, or its school committee."""
-    return OrgUnit.objects.filter(institution_id=assessment_round.institution_id,
-                                  kind=assessment_round.unit_kind).order_by("order", "name")
+    """The units that file in the round: those of the institution and kind that it names, else all of them (the
+    institution's colleges, or its school committee). One query: the names are read in it; each unit carries
+    `named`, true when the round names it."""
+    named = AssessmentRound.units.through.objects.filter(assessmentround_id=assessment_round.pk)
+    return OrgUnit.objects.in_service().filter(
+        Q(pk__in=named.values("orgunit_id")) | ~Exists(named),
+        institution_id=assessment_round.institution_id, kind=assessment_round.unit_kind,
+    ).annotate(named=Exists(named.filter(orgunit_id=OuterRef("pk")))).order_by("order", "name")
 
 
 NOT_STARTED = "not_started"  # a unit with no assessment in the round (not a status an assessment can have)
@@ -705,25 +743,33 @@ def _school_committee(institution_id: int) -> OrgUnit | None:
 
 
 @transaction.atomic
-def review_opinion_add(*, actor: AbstractBaseUser, review: Review, text: str) -> ReviewOpinion:
+def review_opinion_add(*, actor: AbstractBaseUser, review: Review, text: str,
+                       occurred_on: dt.date | None = None) -> ReviewOpinion:
     """A reviewer's opinion; it enters the rectification list at once, owned by the school committee, with the
-    review's planned rectification date as its deadline (staff may reassign it)."""
+    review's planned rectification date as its deadline (staff may reassign it), else OPINION_DAYS after the day
+    it was given. `occurred_on`: that day, when it was given before it was entered (None: today; never later)."""
     if not access.can_write_opinion(actor, review):
         raise PermissionDenied("actor may not write opinions on this review")
     if review.steps.filter(kind=ReviewStep.Kind.PUBLISH, done_on__isnull=False).exists():
         raise ValidationError({"text": _("The decision was published: the review takes no more opinions.")})
+    errors: Errors = {}
     if not text.strip():
-        raise ValidationError({"text": _("Write the opinion.")})
+        _add(errors, "text", _("Write the opinion."))
+    occurred_on = occurred_on or timezone.localdate()
+    if occurred_on > timezone.localdate():
+        _add(errors, "occurred_on", _("The date cannot be in the future."))
+    if errors:
+        raise ValidationError(errors)
     owner = _school_committee(review.institution_id)
     if owner is None:
         raise ValidationError(_("The institution has no school committee to own the rectification."))
-    opinion = ReviewOpinion(review=review, text=text.strip(), author=actor)
+    opinion = ReviewOpinion(review=review, text=text.strip(), author=actor, occurred_on=occurred_on)
     opinion._history_user = actor
     opinion.save()
     rectify = review.steps.filter(kind=ReviewStep.Kind.RECTIFY).values_list("planned_on", flat=True).first()
     rectification = Rectification(
         institution_id=review.institution_id, unit=owner, source=Rectification.Source.ZONE_REVIEW, opinion=opinion,
-        problem=opinion.text, deadline=rectify or timezone.localdate() + dt.timedelta(days=OPINION_DAYS),
+        problem=opinion.text, deadline=rectify or occurred_on + dt.timedelta(days=OPINION_DAYS),
         created_by=actor,
     )
     rectification._history_user = actor

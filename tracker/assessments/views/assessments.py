@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -68,10 +68,10 @@ def round_list(request: HttpRequest) -> HttpResponse:
     rounds = list(access.rounds_visible_to(user).select_related("standard", "institution").annotate(
         filed=Count("assessments", filter=Q(assessments__status__in=FILED)),
         accepted=Count("assessments", filter=Q(assessments__status=Status.ACCEPTED)),
-    ).order_by("-due_on", "-id"))
+    ).prefetch_related(Prefetch("units", queryset=OrgUnit.objects.only("pk"))).order_by("-due_on", "-id"))
     # Units that file, per institution and kind, in one query: the denominator of "filed".
     units = Counter({(row["institution_id"], row["kind"]): row["n"] for row in (
-        OrgUnit.objects.filter(institution_id__in={r.institution_id for r in rounds},
+        OrgUnit.objects.in_service().filter(institution_id__in={r.institution_id for r in rounds},
                                kind__in=[OrgUnit.Kind.COLLEGE, OrgUnit.Kind.SCHOOL_COMMITTEE])
         .values("institution_id", "kind").annotate(n=Count("id")))})
     profile = access.profile_of(user)
@@ -81,10 +81,12 @@ def round_list(request: HttpRequest) -> HttpResponse:
         own = {a.round_id: a for a in access.assessments_visible_to(user).filter(round__in=rounds, unit=own_unit)}
     rows = [{
         "round": r,
-        "units": units[(r.institution_id, r.unit_kind)],
+        # A round that names its units (a pilot, a batch) expects those; otherwise every unit of its kind.
+        "units": len(r.chosen_unit_ids) or units[(r.institution_id, r.unit_kind)],
         "board": access.can_see_filing_board(user, r),
         "own": own.get(r.pk),
         "may_start": own_unit is not None and access.can_start_assessment(user, r, own_unit),
+        "not_taking_part": own_unit is not None and own_unit.kind == r.unit_kind and not r.takes_part(own_unit),
     } for r in rounds]
     context = {"rows": rows, "own_unit": own_unit, "can_create": bool(_manageable_institutions(user)),
                "is_liaison": access.role_of(user) == Profile.Role.LIAISON}
@@ -108,7 +110,8 @@ def round_create(request: HttpRequest) -> HttpResponse:
             try:
                 created = service.round_create(actor=user, institution=data["institution"], standard=data["standard"],
                                                name=data["name"], due_on=data["due_on"],
-                                               report_max_chars=data["report_max_chars"])
+                                               report_max_chars=data["report_max_chars"],
+                                               units=list(data["units"]))
             except ValidationError as error:
                 add_errors(form, error)
             else:
@@ -240,6 +243,8 @@ def round_board(request: HttpRequest, pk: int) -> HttpResponse:
         "behind": sum(row.behind for row in rows),
         "filed": sum(not row.behind for row in rows),
         "can_manage": access.can_manage_rounds(user, assessment_round.institution_id),
+        # Units the round names are exactly those on the board; none named, every unit of the kind is.
+        "chosen": any(unit.named for unit in units),
     }
     return render(request, "tracker/assessments/round_board.html", context)
 
@@ -299,7 +304,7 @@ def _entries_for_page(assessment: Assessment) -> list[AssessmentEntry]:
 
 def _detail_page(request: HttpRequest, assessment: Assessment, *, status: int = 200,
                  report_form: ReportForm | None = None, comment: str = "", errors: list[str] | None = None,
-                 stale_changes: list | None = None) -> HttpResponse:
+                 stale_changes: list | None = None, occurred_on: str = "") -> HttpResponse:
     user = request.user
     entries = _entries_for_page(assessment)
     groups, overall = service.assessment_totals(entries)
@@ -333,6 +338,7 @@ def _detail_page(request: HttpRequest, assessment: Assessment, *, status: int = 
         "problems": service.submit_problems(assessment, entries) if editable else [],
         "report_form": report_form if editable else None,
         "comment": comment,
+        "occurred_on": occurred_on,  # the day typed for a step, kept when the step was refused
         "errors": errors or [],
         "stale_changes": stale_changes,
         "transitions": list(assessment.transitions.select_related("actor")),
@@ -378,21 +384,26 @@ def assessment_transition(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     assessment = access.get_assessment_for_user(user, pk)
     form = TransitionForm(request.POST)
+    typed = {"comment": request.POST.get("comment", ""), "occurred_on": request.POST.get("occurred_on", "")}
     if not form.is_valid():
+        if set(form.errors) == {"occurred_on"}:  # a day outside the plausible range: say so
+            return _detail_page(request, assessment, status=400, errors=form.errors["occurred_on"], **typed)
         return _detail_page(request, assessment, status=400,
                             errors=[_("The request was incomplete: open the page again and retry.")])
     data = form.cleaned_data
     action = {"submit": service.assessment_submit, "return": service.assessment_return,
               "accept": service.assessment_accept}[data["action"]]
-    extra = {} if data["action"] == "submit" else {"comment": data["comment"]}
+    extra = {"occurred_on": data["occurred_on"]}
+    if data["action"] != "submit":
+        extra["comment"] = data["comment"]
     try:
         done = action(actor=user, assessment=assessment, loaded_version=data["version"], **extra)
     except StaleEditError as stale:
         assessment = access.get_assessment_for_user(user, pk)
-        return _detail_page(request, assessment, status=409, comment=data["comment"], errors=stale.messages,
-                            stale_changes=stale.changes)
+        return _detail_page(request, assessment, status=409, errors=stale.messages, stale_changes=stale.changes,
+                            **typed)
     except ValidationError as error:
-        return _detail_page(request, assessment, status=400, comment=data["comment"], errors=error.messages)
+        return _detail_page(request, assessment, status=400, errors=error.messages, **typed)
     messages.success(request, _("The self-assessment is now “%(status)s”.") % {"status": done.get_status_display()})
     return redirect(done)
 

@@ -157,7 +157,8 @@ def _review_page(request: HttpRequest, review: Review, *, step_form: ReviewStepF
             form = step_form if step_form is not None and step_form.step.pk == step.pk else ReviewStepForm(step=step)
         stale = stale_changes if step_form is not None and step_form.step.pk == step.pk else None
         rows.append(StepRow(step, step.is_overdue_on(today), form, stale))
-    opinions = list(review.opinions.select_related("author", "rectification__unit"))
+    opinions = list(review.opinions.select_related("author", "rectification__unit")
+                    .order_by("occurred_on", "created_at", "id"))  # in the order they were given
     # Links to the entries only for those who may open them (not the reviewer).
     open_entries = set(access.rectifications_visible_to(user).filter(opinion__review=review)
                        .values_list("pk", flat=True))
@@ -221,7 +222,8 @@ def review_opinion_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewOpinionForm(request.POST)
     if form.is_valid():
         try:
-            review_opinion_add(actor=user, review=review, text=form.cleaned_data["text"])
+            review_opinion_add(actor=user, review=review, text=form.cleaned_data["text"],
+                               occurred_on=form.cleaned_data["occurred_on"])
         except ValidationError as error:
             add_errors(form, error)
         else:

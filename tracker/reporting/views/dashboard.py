@@ -95,7 +95,7 @@ def _body(dashboard: Dashboard) -> str:
     if body is None:
         body = render_to_string("tracker/dashboard/_body.html", {
             "dashboard": dashboard,
-            "timelines": [render_timeline(timeline, dashboard.as_of) for timeline in dashboard.timelines],
+            "timelines": [(timeline, render_timeline(timeline, dashboard.as_of)) for timeline in dashboard.timelines],
             "list_limit": LIST_LIMIT,
         })
         dashboard.__dict__["_rendered_body"] = body
