@@ -842,6 +842,16 @@ def object_sources() -> dict[str, Callable[[], list[Target]]]:
         "snapshot-detail": (m.ReportSnapshot.objects, "institution_id", None),
         "snapshot-export": (m.ReportSnapshot.objects, "institution_id", None),
     }
+    # Set-up (tracker/setup): a university's units and accounts, kept by its committee staff.
+    units = m.OrgUnit.objects.exclude(kind__in=m.OrgUnit.OUTSIDE_KINDS)
+    from django.contrib.auth import get_user_model
+
+    accounts = get_user_model().objects.filter(profile__isnull=False).exclude(profile__role="admin")
+    for name in ("setup-unit-update", "setup-unit-move", "setup-unit-retire", "setup-unit-restore"):
+        pairs[name] = (units, "institution_id", "pk")
+    for name in ("setup-account-update", "setup-account-link", "setup-account-deactivate",
+                 "setup-account-reactivate"):
+        pairs[name] = (accounts, "profile__institution_id", "profile__unit_id")
     sources = {name: targets(name, qs, inst, unit) for name, (qs, inst, unit) in pairs.items()}
     sources["platform-update"] = targets("platform-update", m.WorkPlatform.objects, "institution_id", "owner_id",
                                          host="host_id")

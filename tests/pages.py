@@ -78,6 +78,14 @@ def main_pages() -> list[MainPage]:
         MainPage("menus", "双菜单", "staff", reverse("tracker:menu-board")),
         MainPage("account", "我的账号", "secretary", reverse("account")),
         MainPage("password", "修改密码", "secretary", reverse("password_change")),
+        MainPage("api-tokens", "API 令牌", "staff", reverse("api_tokens")),
+        MainPage("setup", "设置", "staff", reverse("tracker:setup")),
+        MainPage("setup-units", "单位设置", "staff", reverse("tracker:setup-unit-list")),
+        MainPage("setup-unit-new", "新增单位", "staff", reverse("tracker:setup-unit-create")),
+        MainPage("setup-accounts", "账号设置", "staff", reverse("tracker:setup-account-list")),
+        MainPage("setup-account-new", "新增账号", "staff", reverse("tracker:setup-account-create")),
+        MainPage("setup-import", "批量设置", "staff", reverse("tracker:setup-import")),
+        MainPage("setup-institution-new", "新增学校", "admin", reverse("tracker:setup-institution-create")),
     ]
     if match is not None:
         pages.append(MainPage("match", "对接详情", "staff", reverse("tracker:match-detail", args=[match.pk])))

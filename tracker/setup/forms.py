@@ -35,7 +35,8 @@ class InstitutionForm(forms.Form):
     short_name = forms.CharField(label=_("Short name"), required=False,
                                  max_length=Institution._meta.get_field("short_name").max_length)
     code = forms.SlugField(label=_("Code"), max_length=Institution._meta.get_field("code").max_length,
-                           help_text=_("A few letters, such as cumt: used in addresses and file names."))
+                           help_text=_("A few letters (the initials of the name in pinyin or English): used in "
+                                       "addresses and file names."))
     full_name = forms.CharField(label=_("Name of the committee staff member"),
                                 max_length=User._meta.get_field("first_name").max_length,
                                 help_text=_("Family name first, as written in Chinese, e.g. 王建国."))
