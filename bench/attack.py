@@ -169,7 +169,7 @@ def portal_environment(folder: Path, port: int) -> dict[str, str]:
     """The production profile on a throwaway database: what gunicorn and this script's own Django both read."""
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("DJANGO_", "SIGNIN_", "GUNICORN_", "OTP_", "SESSION_", "CAS_", "EVIDENCE_"))
-           and name not in ("DATABASE_URL", "EMAIL_URL", "DASHBOARD_CACHE_SECONDS")}
+           and name not in ("DATABASE_URL", "EMAIL_URL", "DASHBOARD_CACHE_SECONDS", "CACHE_URL")}
     env.update({
         "DJANGO_SETTINGS_MODULE": "youthwork.settings",
         "DJANGO_DEBUG": "false",
@@ -178,6 +178,8 @@ def portal_environment(folder: Path, port: int) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
         "DJANGO_STATIC_ROOT": str(folder / "static"),
         "DJANGO_MEDIA_ROOT": str(folder / "media"),
+        # The production default (a file cache under var/, which every worker shares), in the temporary folder.
+        "CACHE_URL": f"filecache://{folder / 'cache'}",
         # Plain http on loopback (no TLS here): no redirect to https, cookies not marked Secure. Everything else is
         # the production profile: DEBUG off, collected static files, CSP, HSTS header, two-step sign-in required.
         "DJANGO_SECURE_SSL_REDIRECT": "false",
@@ -185,7 +187,7 @@ def portal_environment(folder: Path, port: int) -> dict[str, str]:
         "OTP_ADMIN_REQUIRED": "true",
         "EMAIL_URL": "dummymail://",  # reminders sent by a forged write would go nowhere (and are counted)
         "GUNICORN_BIND": f"{HOST}:{port}",
-        "GUNICORN_WORKERS": "2",
+        "GUNICORN_WORKERS": str(WORKERS),
         "GUNICORN_ACCESS_LOG": "off",
         "GUNICORN_LOG_LEVEL": "warning",
         "PYTHONUNBUFFERED": "1",
@@ -2182,6 +2184,7 @@ def phase_exports(attack: Attack) -> None:
 
 SPRAY = "password spraying"
 RATE = "sign-in rate"
+WORKERS = 2  # gunicorn workers of the attacked server
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -2266,12 +2269,15 @@ def phase_rate(attack: Attack, username: str, password: str, port: int) -> None:
     RESULTS.note(RATE, f"{burst} right-password sign-ins from {SECOND_ADDRESS} in {seconds:.1f} s (one window of "
                        f"{period} s, limit {limit}): " + ", ".join(f"{n}× {s}" for s, n in sorted(counts.items()))
                        + f"; cache backend {settings.CACHES['default']['BACKEND']}")
-    if counts[429] < burst - limit:
+    # Redis counts with one atomic INCR. The file cache (the production default on one server) reads and writes
+    # the count, so two workers answering at the same instant may both count one: at most one post per worker more.
+    backend = settings.CACHES["default"]["BACKEND"]
+    slack = 0 if backend.endswith("RedisCache") else WORKERS
+    if counts[429] < burst - limit - slack:
         RESULTS.fail(Finding(RATE, f"anonymous from {SECOND_ADDRESS}", "POST", "/accounts/login/",
                              f"only {counts[429]} of {burst} sign-in posts in one minute answered 429 (limit "
-                             f"{settings.SIGNIN_RATE}); the count is kept in each gunicorn worker's own memory "
-                             f"({settings.CACHES['default']['BACKEND']}), so the limit is per worker",
-                             request=f"{burst} posts of username={username}"))
+                             f"{settings.SIGNIN_RATE}, {slack} more allowed for {backend}): the count is not shared "
+                             f"by the gunicorn workers", request=f"{burst} posts of username={username}"))
 
 
 def report_findings() -> None:

@@ -214,7 +214,7 @@ def count_in_a_new_process(**env: str) -> int:
 
 def test_a_shared_cache_counts_once_for_every_process_and_the_default_counts_each_alone(tmp_path):
     """What the rate limits rely on (docs/deploy.md § 11): with CACHE_URL set, a count made by one worker process
-    is seen by the next; without it, each process starts from nothing."""
+    is seen by the next; with the development default (memory), each process starts from nothing."""
     shared = f"filecache://{tmp_path / 'cache'}"
     assert [count_in_a_new_process(CACHE_URL=shared) for _ in range(3)] == [1, 2, 3]
     assert [count_in_a_new_process() for _ in range(2)] == [1, 1]

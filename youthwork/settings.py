@@ -218,11 +218,12 @@ PORTAL_BASE_URL = (env.str("PORTAL_BASE_URL", default="") or "http://127.0.0.1:8
 # 0 builds it on every request.
 DASHBOARD_CACHE_SECONDS = env.float("DASHBOARD_CACHE_SECONDS", default=30)
 
-# Django's cache: what is counted or kept between requests (the sign-in and API rate limits). Each process's own
-# memory by default, which one development server needs; with several gunicorn workers or servers set CACHE_URL to
-# one they share, so that a limit holds as written: redis://host:6379/1 (Django's RedisCache) or, on one server,
-# filecache:///var/tmp/youthwork-cache (docs/deploy.md § 11).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Django's cache: what is counted or kept between requests (the sign-in and API rate limits). In production a file
+# cache under var/ by default, which every gunicorn worker of the server shares, so that a limit holds as written;
+# for two or more servers CACHE_URL=redis://host:6379/1 (Django's RedisCache; docs/deploy.md § 11). The development
+# server, and the tests (pyproject.toml), keep it in the process's memory.
+CACHES = {"default": env.cache_url(
+    "CACHE_URL", default="locmemcache://" if DEBUG else f"filecache://{VAR_DIR / 'cache'}")}
 
 # --- Security headers ---------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
