@@ -45,7 +45,7 @@ def lock_at_version(model: type[models.Model] | QuerySet, pk: int, loaded_versio
     Locking before comparing means two people saving at once cannot both pass.
     """
     rows = model if isinstance(model, QuerySet) else model.objects.all()
-    current = rows.select_for_update().get(pk=pk)
+    current = rows.select_for_update(of=("self",)).get(pk=pk)  # this row only, not the rows joined to it
     if current.version != loaded_version:
         newer = changes(current) if changes else newer_versions(current.history, loaded_version)
         raise StaleEditError(stale_message, newer)

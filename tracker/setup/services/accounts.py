@@ -132,7 +132,7 @@ def account_update(*, actor: AbstractBaseUser, account: AbstractBaseUser, data: 
     committee staff would lock herself out of these pages)."""
     if not access.accounts_visible_to(actor).filter(pk=account.pk).exists():
         raise PermissionDenied("actor may not change this account")
-    current = User.objects.select_for_update().select_related("profile__institution", "profile__unit").get(
+    current = User.objects.select_for_update(of=("self",)).select_related("profile__institution", "profile__unit").get(
         pk=account.pk)
     profile = current.profile
     errors = role_errors(data.role, data.unit, profile.institution)

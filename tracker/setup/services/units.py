@@ -164,7 +164,7 @@ def unit_move(*, actor: AbstractBaseUser, unit: OrgUnit, loaded_version: int, up
     current = _locked(actor, unit, loaded_version)
     if current.is_retired:
         raise ValidationError(_("A retired unit has no place in the order. Bring it back first."))
-    siblings = list(OrgUnit.objects.select_for_update().in_service()
+    siblings = list(OrgUnit.objects.select_for_update(of=("self",)).in_service()
                     .filter(institution_id=current.institution_id, kind=current.kind).order_by("order", "name", "pk"))
     index = next(position for position, sibling in enumerate(siblings) if sibling.pk == current.pk)
     target = index - 1 if up else index + 1
