@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from tracker.org import checked as signed_previews
 from tracker.org.models import OrgUnit, Profile
 from tracker.setup import xlsx as setup_xlsx
 from tracker.setup.services import accounts as account_services
@@ -154,7 +155,7 @@ def test_a_preview_older_than_an_hour_is_refused(world, staff, monkeypatch):
     institution = world.institution
     preview = check(staff, institution, setup_upload(UNITS, ACCOUNTS))
     token = services.setup_import_sign(actor=staff, institution=institution, preview=preview)
-    monkeypatch.setattr(services, "IMPORT_MAX_AGE", -1)
+    monkeypatch.setattr(signed_previews, "MAX_AGE", -1)
     with pytest.raises(ValidationError) as refused:
         services.setup_import_unsign(actor=staff, token=token)
     assert zh("This preview is more than an hour old. Upload the file again to check it.") in refused.value.messages

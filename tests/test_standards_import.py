@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
 from tracker.assessments.services import standards as service
 from tracker.assessments.xlsx import HEADERS, XLSX_CONTENT_TYPE, parse_mode
+from tracker.org import checked as signed_previews
 
 from .conftest import client_for
 from .factories import GOOD_ROWS, StandardFactory, standard_upload, standard_workbook
@@ -131,7 +132,7 @@ def test_tampered_signed_value_is_refused(world, staff):
 def test_expired_signed_value_is_refused(world, staff, monkeypatch):
     client = client_for(staff)
     checked = check(client)
-    monkeypatch.setattr(service, "IMPORT_MAX_AGE", -1)  # as if more than an hour had passed
+    monkeypatch.setattr(signed_previews, "MAX_AGE", -1)  # as if more than an hour had passed
     response = confirm(client, checked)
     assert response.status_code == 400
     assert response.context["problem"] == _("This preview is more than an hour old. Upload the file again to "

@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -21,6 +20,7 @@ from tracker import access
 from tracker.assessments import xlsx as standards_xlsx
 from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
 from tracker.assessments.querysets import standard_items_for_page
+from tracker.org.checked import checked_sign, checked_unsign
 from tracker.org.models import Institution, Profile
 
 Role = Profile.Role
@@ -93,7 +93,6 @@ def _name_taken_error(name: str) -> ValidationError:
 # --- Import: check every row, carry the checked rows in a signed value, then create -----------
 
 IMPORT_SALT = "tracker.standards.import"
-IMPORT_MAX_AGE = 60 * 60  # seconds: a preview older than an hour must be checked again
 FIELD_HEADERS = {"number": "序号", "text": "内容", "rule": "评分要求", "points": "分值", "mode": "计分方式",
                  "deduction_step": "计分方式"}
 
@@ -214,24 +213,15 @@ def standard_import_check(*, actor: AbstractBaseUser, upload: UploadedFile) -> S
 
 def standard_import_sign(*, actor: AbstractBaseUser, institution: Institution | None, name: str, level: str,
                          source_document: str, rows: list[dict[str, Any]]) -> str:
-    """The checked import as a signed value for the confirm form: the user cannot change it without it showing."""
-    payload = {"actor": actor.pk, "institution": institution.pk if institution else None, "name": name,
-               "level": level, "source_document": source_document, "rows": rows}
-    return signing.dumps(payload, salt=IMPORT_SALT, compress=True)
+    """The checked import as a signed value for the confirm form (org.checked)."""
+    payload = {"institution": institution.pk if institution else None, "name": name, "level": level,
+               "source_document": source_document, "rows": rows}
+    return checked_sign(payload, actor=actor, salt=IMPORT_SALT)
 
 
 def standard_import_unsign(*, actor: AbstractBaseUser, token: str) -> dict[str, Any]:
     """The import a signed value carries; a ValidationError if it was changed, is too old or is someone else's."""
-    try:
-        payload = signing.loads(token, salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
-    except signing.SignatureExpired:
-        raise ValidationError(_("This preview is more than an hour old. Upload the file again to check it.")) from None
-    except signing.BadSignature:
-        raise ValidationError(_("The checked rows were changed after the check, so nothing was imported. "
-                                "Upload the file again.")) from None
-    if not isinstance(payload, dict) or payload.get("actor") != actor.pk:
-        raise ValidationError(_("This preview was made by someone else. Upload the file again."))
-    return payload
+    return checked_unsign(token, actor=actor, salt=IMPORT_SALT)
 
 
 @transaction.atomic

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -22,6 +21,7 @@ from django.db.models.functions import Lower
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from tracker.org.checked import checked_sign, checked_unsign
 from tracker.org.models import Institution, OrgUnit, Profile
 from tracker.org.xlsx import normalise
 from tracker.setup import xlsx as setup_xlsx
@@ -34,7 +34,6 @@ Role = Profile.Role
 Kind = OrgUnit.Kind
 
 IMPORT_SALT = "tracker.setup.import"
-IMPORT_MAX_AGE = 60 * 60  # seconds: a preview older than an hour must be checked again
 UNIT_HEADERS = {column.field: column.header for column in setup_xlsx.UNIT_COLUMNS}
 ACCOUNT_HEADERS = {column.field: column.header for column in setup_xlsx.ACCOUNT_COLUMNS}
 ACCOUNT_FIELD_HEADERS = {**ACCOUNT_HEADERS, "first_name": ACCOUNT_HEADERS["full_name"]}
@@ -274,25 +273,15 @@ def setup_import_check(*, actor: AbstractBaseUser, institution: Institution, upl
 
 
 def setup_import_sign(*, actor: AbstractBaseUser, institution: Institution, preview: SetupPreview) -> str:
-    """The checked rows (as read from the file) as a signed value for the confirm form: the user cannot change it
-    without it showing, and it serves only its maker, for an hour."""
-    payload = {"actor": actor.pk, "institution": institution.pk, "file": preview.file_name,
+    """The checked rows (as read from the file) as a signed value for the confirm form (org.checked)."""
+    payload = {"institution": institution.pk, "file": preview.file_name,
                "units": preview.raw["units"], "accounts": preview.raw["accounts"]}
-    return signing.dumps(payload, salt=IMPORT_SALT, compress=True)
+    return checked_sign(payload, actor=actor, salt=IMPORT_SALT)
 
 
 def setup_import_unsign(*, actor: AbstractBaseUser, token: str) -> dict[str, Any]:
     """The rows a signed value carries; a ValidationError if it was changed, is too old or is someone else's."""
-    try:
-        payload = signing.loads(token, salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
-    except signing.SignatureExpired:
-        raise ValidationError(_("This preview is more than an hour old. Upload the file again to check it.")) from None
-    except signing.BadSignature:
-        raise ValidationError(_("The checked rows were changed after the check, so nothing was imported. "
-                                "Upload the file again.")) from None
-    if not isinstance(payload, dict) or payload.get("actor") != actor.pk:
-        raise ValidationError(_("This preview was made by someone else. Upload the file again."))
-    return payload
+    return checked_unsign(token, actor=actor, salt=IMPORT_SALT)
 
 
 @dataclass
