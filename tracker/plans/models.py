@@ -24,10 +24,11 @@ def chinese_numeral(n: int) -> str:
 
 
 class WindowMixin(models.Model):
-    """A month-precise window: first day of the start month to the last day of the end month."""
+    """A month-precise window: first day of the start month to the last day of the end month. Either end may be
+    unknown: a plan may know only its overall window, a phase may be "2019年11月前"."""
 
     start_date = models.DateField(_("start"), null=True, blank=True)
-    end_date = models.DateField(_("end"))
+    end_date = models.DateField(_("end"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -37,8 +38,14 @@ class WindowMixin(models.Model):
         return format_window(self.start_date, self.end_date)
 
 
-class Plan(models.Model):
-    """One institution's implementation plan, as issued."""
+def window_ordered(prefix: str = "") -> Q:
+    """No reversed window: where both ends are known, the start is not after the end."""
+    start, end = f"{prefix}start_date", f"{prefix}end_date"
+    return Q(**{f"{start}__isnull": True}) | Q(**{f"{end}__isnull": True}) | Q(**{f"{start}__lte": models.F(end)})
+
+
+class Plan(WindowMixin):
+    """One institution's implementation plan, as issued, with its overall window where the document gives one."""
 
     institution = models.ForeignKey(
         Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="plans",
@@ -51,6 +58,13 @@ class Plan(models.Model):
         _("task numbers restart in each phase"), default=False,
         help_text=_("Checked when the document numbers its items 1, 2, … anew under each phase."),
     )
+    # The plan of an earlier cycle this one was copied from (copy forward); kept when the source is deleted.
+    copied_from = models.ForeignKey(
+        "self", verbose_name=_("copied from"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="copies",
+    )
+    # Raised by every edit of the plan's own fields through the editor; an edit loaded at an older one is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
     history = HistoricalRecords()
 
     objects = PlanQuerySet.as_manager()
@@ -59,6 +73,9 @@ class Plan(models.Model):
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
         ordering = ["institution__code", "-issued_on"]
+        constraints = [
+            models.CheckConstraint(condition=window_ordered(), name="tracker_plan_window_ordered"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.institution.name}: {self.title}"
@@ -74,6 +91,7 @@ class Phase(WindowMixin):
     order = models.PositiveSmallIntegerField(_("order"))
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -82,10 +100,7 @@ class Phase(WindowMixin):
         ordering = ["plan_id", "order"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "order"], name="tracker_phase_unique_order"),
-            models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(start_date__lte=models.F("end_date")),
-                name="tracker_phase_window_ordered",
-            ),
+            models.CheckConstraint(condition=window_ordered(), name="tracker_phase_window_ordered"),
         ]
 
     def __str__(self) -> str:
@@ -97,11 +112,16 @@ class Phase(WindowMixin):
 
 
 class Stage(WindowMixin):
-    """A stage of a phase: a date window and the goal its tasks serve."""
+    """A stage of a phase: a date window and the goal its tasks serve.
+
+    A phase that holds tasks directly (no stage in the document) keeps them in one stage with neither window nor
+    goal, its first (order 0); pages and the 推进表 show no stage line for it (`is_direct`).
+    """
 
     phase = models.ForeignKey(Phase, verbose_name=_("phase"), on_delete=models.CASCADE, related_name="stages")
     order = models.PositiveSmallIntegerField(_("order"))
     goal = models.CharField(_("goal"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -110,14 +130,36 @@ class Stage(WindowMixin):
         ordering = ["phase_id", "order"]
         constraints = [
             models.UniqueConstraint(fields=["phase", "order"], name="tracker_stage_unique_order"),
-            models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(start_date__lte=models.F("end_date")),
-                name="tracker_stage_window_ordered",
-            ),
+            models.CheckConstraint(condition=window_ordered(), name="tracker_stage_window_ordered"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.window} {self.goal}".strip()
+        return f"{self.window} {self.goal}".strip() or str(_("Tasks of the phase"))
+
+    @property
+    def is_direct(self) -> bool:
+        """The phase's own tasks: no window, no goal."""
+        return self.start_date is None and self.end_date is None and not self.goal
+
+
+class WorkArea(models.Model):
+    """A work area that runs across phases (队伍建设, 平台建设, 机制建设 …): a second grouping of a plan's tasks."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="work_areas")
+    order = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("name"), max_length=50)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("work area")
+        verbose_name_plural = _("work areas")
+        ordering = ["plan_id", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "name"], name="tracker_workarea_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Task(models.Model):
@@ -133,6 +175,13 @@ class Task(models.Model):
     number = models.CharField(_("number"), max_length=10, help_text=_("As the document numbers it."))
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"), help_text=_("The task in the document's own words."))
+    work_area = models.ForeignKey(
+        WorkArea, verbose_name=_("work area"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="tasks",
+    )
+    # A single dated event (a notice received, a training held): its date is `due_date`, it has no start.
+    milestone = models.BooleanField(_("milestone"), default=False,
+                                    help_text=_("A single dated event rather than a span of work."))
     start_date = models.DateField(_("start"), null=True, blank=True, help_text=_("Empty: the stage's start."))
     due_date = models.DateField(_("due"), null=True, blank=True, help_text=_("Empty: the stage's end."))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
@@ -154,6 +203,14 @@ class Task(models.Model):
             models.CheckConstraint(
                 condition=(Q(status="done") & Q(done_on__isnull=False)) | (~Q(status="done") & Q(done_on__isnull=True)),
                 name="tracker_task_done_on_iff_done",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(due_date__isnull=True) | Q(start_date__lte=models.F("due_date")),
+                name="tracker_task_window_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(milestone=False) | (Q(due_date__isnull=False) & Q(start_date__isnull=True)),
+                name="tracker_task_milestone_one_date",
             ),
         ]
 
@@ -193,19 +250,26 @@ class Task(models.Model):
 
     @property
     def start(self) -> dt.date | None:
-        return self.start_date or self.stage.start_date
+        """Its own start, else the first known of its stage's, its phase's and its plan's; a milestone's is its date."""
+        if self.milestone:
+            return self.due_date
+        stage = self.stage
+        return self.start_date or stage.start_date or stage.phase.start_date or stage.phase.plan.start_date
 
     @property
-    def due(self) -> dt.date:
-        return self.due_date or self.stage.end_date
+    def due(self) -> dt.date | None:
+        """Its own due date, else the first known end of its stage, phase and plan; None when nothing says."""
+        stage = self.stage
+        return self.due_date or stage.end_date or stage.phase.end_date or stage.phase.plan.end_date
 
     @property
     def is_done(self) -> bool:
         return self.status == self.Status.DONE
 
     def is_overdue_on(self, day: dt.date) -> bool:
-        """Past its due date on `day` and not done."""
-        return not self.is_done and self.due < day
+        """Past its due date on `day` and not done (never, while no date is known)."""
+        due = self.due
+        return not self.is_done and due is not None and due < day
 
     @property
     def is_overdue(self) -> bool:

@@ -13,13 +13,20 @@ if TYPE_CHECKING:
     from tracker.org.models import OrgUnit
 
 
+def due_on(prefix: str = "") -> Coalesce:
+    """A task's due date in SQL, as `Task.due` reads it: its own, else its stage's, phase's or plan's end.
+    `prefix` is the path to the task from the queried model ("task__" from an update, say)."""
+    return Coalesce(F(f"{prefix}due_date"), F(f"{prefix}stage__end_date"), F(f"{prefix}stage__phase__end_date"),
+                    F(f"{prefix}stage__phase__plan__end_date"))
+
+
 class TaskQuerySet(models.QuerySet):
     def with_schedule(self) -> TaskQuerySet:
         """Tasks with their stage, phase and plan joined, `due_on` annotated and responsible parties prefetched."""
         TaskParty = self.model._meta.get_field("parties").related_model  # noqa: N806  (no import: models import us)
         return (
             self.select_related("stage__phase__plan__institution")
-            .annotate(due_on=Coalesce(F("due_date"), F("stage__end_date")))
+            .annotate(due_on=due_on())
             .prefetch_related(
                 Prefetch("parties", queryset=TaskParty.objects.select_related("unit").order_by("role", "id"))
             )
@@ -41,10 +48,8 @@ class TaskQuerySet(models.QuerySet):
         )
 
     def overdue_on(self, day: dt.date) -> TaskQuerySet:
-        """Tasks not done whose due date (their own, else their stage's end) is before `day`."""
-        return self.annotate(due_on=Coalesce(F("due_date"), F("stage__end_date"))).filter(
-            due_on__lt=day
-        ).exclude(status="done")
+        """Tasks not done whose due date (`due_on`) is before `day`; a task with no known date is never overdue."""
+        return self.annotate(due_on=due_on()).filter(due_on__lt=day).exclude(status="done")
 
     def for_unit(self, unit: OrgUnit) -> TaskQuerySet:
         """Tasks this unit answers for: named as that unit, or as every unit of its kind."""

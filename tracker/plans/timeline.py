@@ -99,12 +99,23 @@ def timeline_from_plan(plan: Plan, tasks: Iterable[Task], today: dt.date) -> Tim
     """
     by_stage: dict[int, list[Task]] = defaultdict(list)
     for task in tasks:
-        by_stage[task.stage_id].append(task)
+        if task.due is not None:  # a task no date is known for has nowhere to be drawn
+            by_stage[task.stage_id].append(task)
+    # A window the plan leaves open is drawn to the nearest known end: the stage's, else its phase's, else the
+    # plan's, else the latest date the plan names anywhere (its issue date if it names none).
+    named = [day for phase in plan.phases.all() for day in (phase.start_date, phase.end_date)]
+    named += [day for phase in plan.phases.all() for stage in phase.stages.all()
+              for day in (stage.start_date, stage.end_date)]
+    named += [task.due for stage_tasks in by_stage.values() for task in stage_tasks]
+    last_named = max([day for day in named + [plan.start_date, plan.end_date] if day], default=plan.issued_on)
     phases = []
     for phase in plan.phases.all():
+        phase_start = phase.start_date or plan.start_date
+        phase_end = phase.end_date or plan.end_date or last_named
         stages = [
             TimelineStage(
-                label=stage.window, goal=stage.goal, start=stage.start_date, end=stage.end_date,
+                label=stage.window, goal=stage.goal, start=stage.start_date or phase_start,
+                end=stage.end_date or phase_end,
                 tasks=[
                     TimelineTask(
                         code=task.code, title=task.title, status=task.status, overdue=task.is_overdue_on(today),
@@ -116,7 +127,7 @@ def timeline_from_plan(plan: Plan, tasks: Iterable[Task], today: dt.date) -> Tim
             for stage in phase.stages.all()
         ]
         # str(phase) is "一、学习推进年": the numeral the task table shows beside it.
-        phases.append(TimelinePhase(name=str(phase), start=phase.start_date, end=phase.end_date, stages=stages))
+        phases.append(TimelinePhase(name=str(phase), start=phase_start, end=phase_end, stages=stages))
     return TimelinePlan(title=plan.attachment_title or plan.title, phases=phases, plan_title=plan.title,
                         url=plan.get_absolute_url())
 

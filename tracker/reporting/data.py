@@ -154,7 +154,7 @@ def task_row(task: Task, as_of: dt.date, *, from_updates: bool = False) -> TaskR
     else:
         status, progress, done_on = task.status, task.progress, task.done_on
     done = status == Task.Status.DONE
-    overdue = not done and task.due < as_of
+    overdue = not done and task.due is not None and task.due < as_of
     label = str(Task.Status(status).label) + (OVERDUE_MARK if overdue else "")
     return TaskRow(
         code=task.code, title=task.title, text=task.text, status=label, done=done, overdue=overdue,

@@ -45,6 +45,11 @@ class AssessmentRound(models.Model):
         OrgUnit, verbose_name=_("units taking part"), related_name="rounds_taking_part", blank=True,
         help_text=_("Leave empty for every unit of the round's kind (every college, or the school committee)."),
     )
+    # The round of an earlier cycle this one was copied from (copy forward); kept when the source is deleted.
+    copied_from = models.ForeignKey(
+        "self", verbose_name=_("copied from"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="copies",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     history = HistoricalRecords(m2m_fields=[units])
 

@@ -26,6 +26,11 @@ class Standard(models.Model):
     name = models.CharField(_("name"), max_length=200)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     source_document = models.CharField(_("source document"), max_length=300)
+    # The standard of an earlier cycle this one was copied from (copy forward); kept when the source is deleted.
+    copied_from = models.ForeignKey(
+        "self", verbose_name=_("copied from"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="copies",
+    )
     history = HistoricalRecords()
 
     class Meta:

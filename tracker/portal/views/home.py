@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -37,6 +38,6 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("due_on")[:LIST_LIMIT]
         ),
         "upcoming_days": UPCOMING_DAYS,
-        "my_tasks": list(open_tasks.order_by("due_on")[:LIST_LIMIT]) if bound_unit else [],
+        "my_tasks": list(open_tasks.order_by(F("due_on").asc(nulls_last=True), "id")[:LIST_LIMIT]) if bound_unit else [],
     }
     return render(request, "tracker/home.html", context)
