@@ -205,7 +205,8 @@ class Task(models.Model):
                 name="tracker_task_done_on_iff_done",
             ),
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(due_date__isnull=True) | Q(start_date__lte=models.F("due_date")),
+                condition=(Q(start_date__isnull=True) | Q(due_date__isnull=True)
+                           | Q(start_date__lte=models.F("due_date"))),
                 name="tracker_task_window_ordered",
             ),
             models.CheckConstraint(

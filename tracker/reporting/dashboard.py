@@ -369,8 +369,9 @@ def _build(institution: Institution, as_of: dt.date | None = None, *, unit: OrgU
 
     done = sum(1 for task in tasks if task.is_done)
     overdue_tasks = [task for task in tasks if task.is_overdue_on(as_of)]
+    horizon = as_of + dt.timedelta(days=UPCOMING_DAYS)
     upcoming_tasks = [task for task in tasks
-                      if not task.is_done and task.due is not None and as_of <= task.due <= as_of + dt.timedelta(days=UPCOMING_DAYS)]
+                      if not task.is_done and task.due is not None and as_of <= task.due <= horizon]
 
     # Rectifications, review steps.
     rectifications = _rectifications(institution, as_of, live, unit)

@@ -38,6 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("due_on")[:LIST_LIMIT]
         ),
         "upcoming_days": UPCOMING_DAYS,
-        "my_tasks": list(open_tasks.order_by(F("due_on").asc(nulls_last=True), "id")[:LIST_LIMIT]) if bound_unit else [],
+        "my_tasks": (list(open_tasks.order_by(F("due_on").asc(nulls_last=True), "id")[:LIST_LIMIT])
+                     if bound_unit else []),
     }
     return render(request, "tracker/home.html", context)
