@@ -58,6 +58,10 @@ def main_pages() -> list[MainPage]:
         MainPage("standard-import", "导入标准", "staff", reverse("tracker:standard-import")),
         MainPage("rounds", "对标找差自评", "staff", reverse("tracker:round-list")),
         MainPage("round-board", "报送情况", "staff", reverse("tracker:round-board", args=[rnd.pk])),
+        # copy forward (issue 14.5)
+        MainPage("plan-copy", "复制计划到新周期", "staff", reverse("tracker:plan-copy", args=[plan.pk])),
+        MainPage("standard-copy", "复制标准到新周期", "staff", reverse("tracker:standard-copy", args=[standard.pk])),
+        MainPage("round-copy", "复制轮次到新周期", "staff", reverse("tracker:round-copy", args=[rnd.pk])),
         MainPage("assessment", "学院自评", "secretary", reverse("tracker:assessment-detail", args=[assessment.pk])),
         MainPage("rectifications", "整改清单", "staff", reverse("tracker:rectification-list")),
         MainPage("rectification", "整改事项", "staff",

@@ -11,7 +11,8 @@ from django.urls import reverse
 from openapi_schema_validator import OAS31Validator
 from rest_framework.test import APIClient
 
-from .factories import api_token
+from .factories import PDF_BYTES, api_token, pdf_upload
+from .test_api_reads import open_ended_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +89,27 @@ def test_the_client_reads_every_list_as_documented(api, world):
             assert status == 200 and "results" in data, operation_id
     status, dashboard = api.call("dashboard_retrieve")
     assert status == 200 and dashboard["institution"] == world.institution.name
+
+
+def test_a_plan_with_unknown_dates_work_areas_and_a_milestone_fits_the_schema(api, world):
+    """Nulls where the document says nothing (the plan's end, the phase's end, a task's due), as the schema says."""
+    plan, team, *_tasks = open_ended_plan(world)
+    status, body = api.call("plans_retrieve", path={"id": plan.pk})  # checked against the schema by the client
+    assert status == 200 and body["work_areas"][0]["name"] == "队伍建设"
+    status, tasks = api.call("tasks_list", query={"plan": plan.pk, "work_area": team.pk})
+    assert status == 200 and [task["due"] for task in tasks["results"]] == [None]
+
+
+def test_the_client_downloads_the_evidence_it_uploaded(api, world):
+    """The address the update's evidence lists, as the schema documents it: the file back, byte for byte."""
+    http = api.http
+    response = http.post(reverse("api:task-updates", args=[world.school_task.pk]),
+                         {"version": 1, "note": "签到表", "files": [pdf_upload("签到表.pdf")]}, format="multipart")
+    assert response.status_code == 201, response.content[:300]
+    (evidence,) = response.json()["update"]["evidence"]
+    method, template, operation = api.operations["evidence_download"]
+    assert method == "get" and "application/octet-stream" in operation["responses"]["200"]["content"]
+    assert evidence["download"].endswith(template.replace("{id}", str(evidence["id"])))
+    download = http.get(evidence["download"])
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF_BYTES
+    assert download["Content-Disposition"].startswith("attachment")

@@ -21,9 +21,11 @@ from . import dbstate
 from .conftest import PERSONAS
 from .factories import (
     ActivityFactory,
+    EvidenceFileFactory,
     QuotaFactory,
     RectificationFactory,
     ReviewFactory,
+    TaskUpdateFactory,
     VolunteerFactory,
     WorkPlatformFactory,
     api_token,
@@ -119,6 +121,10 @@ MATRIX: dict[str, Row] = {
     "api:snapshot-list GET": Row(no_args, tokens(200, secretary=403, other_secretary=403, liaison=403)),
     "api:snapshot-detail GET": Row(lambda w: [snapshot_of(w).pk],
                                    tokens(200, other_staff=404, secretary=403, other_secretary=403, liaison=403)),
+    # the page's rule (access.get_evidence_for_user): whoever may see the task; a reviewer only the review file's
+    "api:evidence-download GET": Row(
+        lambda w: [EvidenceFileFactory(update=TaskUpdateFactory(task=w.school_task)).pk],
+        tokens(200, other_staff=404, reviewer=404)),
     "api:schema GET": Row(no_args, tokens(200, reviewer=200)),
     "api:docs GET": Row(no_args, everyone(200, anonymous=302), session=True),  # a page: sign in first
 }

@@ -12,13 +12,17 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tracker.plans.models import Task
+from tracker.plans.models import Task, WorkArea
 from tracker.reporting.dashboard import build_dashboard
 
 from .factories import (
     ActivityFactory,
     OrgUnitFactory,
+    PhaseFactory,
+    PlanFactory,
     QuotaFactory,
+    StageFactory,
+    TaskFactory,
     TaskUpdateFactory,
     VolunteerFactory,
     WorkPlatformFactory,
@@ -230,3 +234,75 @@ def test_ids_too_long_are_a_404(world, staff):
 def test_units_of_the_other_institution_are_not_listed(world, staff):
     OrgUnitFactory(institution=world.other_institution, kind="college", name="文学院")
     assert "文学院" not in {row["name"] for row in results(token_client(staff), "api:unit-list")}
+
+
+# --- The plan's own window, work areas, milestones, tasks with no known due date -----------------------------
+
+
+def open_ended_plan(world):
+    """A plan unlike the seeds: its own start but no end, copied from the first, two work areas across its phase,
+    one phase without an end, the phase's own tasks (no stage window), a milestone, a task with no date at all."""
+    plan = PlanFactory(institution=world.institution, title="2024—2026年关工委工作要点", start_date=dt.date(2024, 1, 1),
+                       copied_from=world.plan)
+    team = WorkArea.objects.create(plan=plan, order=1, name="队伍建设")
+    platforms = WorkArea.objects.create(plan=plan, order=2, name="平台建设")
+    phase = PhaseFactory(plan=plan, order=1, name="常态推进", start_date=dt.date(2024, 3, 1), end_date=None)
+    stage = StageFactory(phase=phase, order=0, goal="", start_date=None, end_date=None)
+    undated = TaskFactory(stage=stage, order=1, number="1", title="建立银龄志愿者库", work_area=team)
+    milestone = TaskFactory(stage=stage, order=2, number="2", title="举办骨干培训班", work_area=platforms,
+                            milestone=True, due_date=dt.date(2024, 6, 18))
+    dated = TaskFactory(stage=stage, order=3, number="3", title="修订工作制度", due_date=dt.date(2024, 12, 31))
+    return plan, team, platforms, undated, milestone, dated
+
+
+def test_a_plan_reads_with_its_window_work_areas_milestones_and_unknown_dates(world, staff):
+    plan, team, platforms, undated, milestone, dated = open_ended_plan(world)
+    body = token_client(staff).get(reverse("api:plan-detail", args=[plan.pk])).json()
+    assert (body["start_date"], body["end_date"], body["window"]) == ("2024-01-01", None, "2024.1起")
+    assert body["copied_from"] == world.plan.pk and body["version"] == 1
+    assert body["work_areas"] == [{"id": team.pk, "order": 1, "name": "队伍建设"},
+                                  {"id": platforms.pk, "order": 2, "name": "平台建设"}]
+    (phase,) = body["phases"]
+    assert phase["end_date"] is None and phase["window"] == "2024.3起" and phase["version"] == 1
+    (stage,) = phase["stages"]
+    assert (stage["start_date"], stage["end_date"], stage["window"]) == (None, None, "")
+    tasks = {task["number"]: task for task in stage["tasks"]}
+    assert tasks["1"]["due"] is None and tasks["1"]["start"] == "2024-03-01"  # the phase's start, no end known
+    assert tasks["1"]["overdue"] is False and tasks["1"]["work_area"] == team.pk
+    assert tasks["2"]["milestone"] is True and tasks["2"]["start"] == tasks["2"]["due"] == "2024-06-18"
+    assert tasks["3"]["work_area"] is None and tasks["3"]["milestone"] is False
+    listed = {row["id"]: row for row in results(token_client(staff), "api:plan-list")}
+    assert listed[plan.pk]["window"] == "2024.1起" and listed[world.plan.pk]["start_date"] is None
+
+
+def test_a_task_with_no_known_due_date_reads_and_is_never_overdue(world, staff, time_machine):
+    time_machine.move_to(dt.datetime(2025, 3, 1, 9))
+    plan, team, _platforms, undated, milestone, dated = open_ended_plan(world)
+    client = token_client(staff)
+    detail = client.get(reverse("api:task-detail", args=[undated.pk])).json()
+    assert detail["due"] is None and detail["work_area"] == team.pk and detail["work_area_name"] == "队伍建设"
+    overdue = [row["number"] for row in results(client, "api:task-list", plan=plan.pk, status="overdue",
+                                                  ordering="due_on")]
+    assert overdue == ["2", "3"]
+
+
+def test_tasks_filter_by_work_area(world, staff):
+    plan, team, platforms, *_tasks = open_ended_plan(world)
+    client = token_client(staff)
+    assert [row["number"] for row in results(client, "api:task-list", work_area=team.pk)] == ["1"]
+    assert [row["work_area_name"] for row in results(client, "api:task-list", work_area=platforms.pk)] == ["平台建设"]
+    other = WorkArea.objects.create(plan=world.other_plan, order=1, name="队伍建设")
+    Task.objects.filter(pk=world.other_task.pk).update(work_area=other)
+    assert results(client, "api:task-list", work_area=other.pk) == []  # another institution's: nothing of it
+    refused = client.get(reverse("api:task-list"), {"work_area": "队伍建设"})
+    assert refused.status_code == 400 and set(refused.json()["errors"]) == {"work_area"}
+
+
+def test_ordering_by_due_date_puts_the_undated_last_either_way(world, staff):
+    """The same order on SQLite and PostgreSQL, whose NULLs sort at opposite ends unless told."""
+    plan, *_rest = open_ended_plan(world)
+    client = token_client(staff)
+    assert [row["number"] for row in results(client, "api:task-list", plan=plan.pk, ordering="due_on")] == \
+        ["2", "3", "1"]
+    assert [row["number"] for row in results(client, "api:task-list", plan=plan.pk, ordering="-due_on")] == \
+        ["3", "2", "1"]

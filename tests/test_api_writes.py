@@ -17,7 +17,17 @@ from tracker.plans.models import Task, TaskUpdate
 from tracker.work.models.platforms import Activity
 
 from . import dbstate
-from .factories import PDF_BYTES, ActivityFactory, VolunteerFactory, api_token, pdf_upload
+from .factories import (
+    PDF_BYTES,
+    ActivityFactory,
+    EvidenceFileFactory,
+    ReviewFactory,
+    TaskUpdateFactory,
+    VolunteerFactory,
+    api_token,
+    pdf_upload,
+)
+from .test_views_reviews import school_assessment, school_round
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +247,40 @@ def test_a_method_the_address_does_not_take_and_a_body_of_another_type_are_refus
     response = client.post(updates_url(world.school_task), "version=1", content_type="text/plain")
     assert (response.status_code, response.json()["code"]) == (415, "unsupported_media_type")
     assert "JSON" in response.json()["detail"] and dbstate.changes(before, dbstate.take()) == []
+
+
+# --- Evidence back out: the page's download rule -------------------------------------------------------------
+
+
+def test_evidence_downloads_under_the_pages_rule(world, staff, other_staff, secretary, other_secretary):
+    task_file = EvidenceFileFactory(update=TaskUpdateFactory(task=world.school_task))
+    ledger_file = EvidenceFileFactory(ledger=True, activity=ActivityFactory(unit=world.college))
+
+    def status(user, evidence) -> int:
+        return token_client(user).get(reverse("api:evidence-download", args=[evidence.pk])).status_code
+
+    assert [status(user, task_file) for user in (staff, secretary, other_staff)] == [200, 200, 404]
+    assert [status(user, ledger_file) for user in (staff, secretary, other_secretary)] == [200, 200, 404]
+    first = token_client(staff).get(reverse("api:evidence-download", args=[task_file.pk]))
+    again = token_client(staff).get(reverse("api:evidence-download", args=[task_file.pk]),
+                                    HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 304
+    refused = token_client(other_staff).get(reverse("api:evidence-download", args=[task_file.pk]))
+    assert refused.json()["code"] == "not_found" and "会议纪要" not in refused.content.decode()
+
+
+def test_a_reviewer_downloads_the_review_files_evidence_through_his_token(world, reviewer):
+    assessment_round = school_round(world)
+    evidence = EvidenceFileFactory(standalone=True, entry=school_assessment(world, assessment_round).entries.first())
+    ReviewFactory(institution=world.institution, assessment_round=assessment_round)
+    response = token_client(reviewer).get(reverse("api:evidence-download", args=[evidence.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content)
+    task_file = EvidenceFileFactory(update=TaskUpdateFactory(task=world.school_task))
+    assert token_client(reviewer).get(reverse("api:evidence-download", args=[task_file.pk])).status_code == 404
+
+
+def test_evidence_missing_from_storage_is_a_json_404(world, staff):
+    evidence = EvidenceFileFactory(update=TaskUpdateFactory(task=world.school_task))
+    evidence.file.delete(save=False)
+    response = token_client(staff).get(reverse("api:evidence-download", args=[evidence.pk]))
+    assert response.status_code == 404 and response.json()["code"] == "not_found"

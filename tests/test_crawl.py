@@ -40,6 +40,15 @@ def _pairs(model, parent: str) -> Callable[[], list[tuple]]:
     return lambda: list(model._default_manager.order_by("pk").values_list(f"{parent}_id", "pk"))
 
 
+def _demo_work_areas() -> list[tuple]:
+    """Every work area of the demo; one made on its first plan where it has none."""
+    from tracker.plans.models import WorkArea
+
+    if not WorkArea.objects.exists():
+        WorkArea.objects.create(plan=m.Plan.objects.order_by("pk").first(), order=1, name="队伍建设")
+    return _pks(WorkArea)()
+
+
 # URL name → the argument tuples of every demo object that page is for.
 OBJECTS: dict[str, Callable[[], list[tuple]]] = {
     "plan-detail": _pks(m.Plan),
@@ -82,6 +91,30 @@ OBJECTS: dict[str, Callable[[], list[tuple]]] = {
                                   .order_by("pk").values_list("pk", flat=True)],
     "snapshot-detail": _pks(m.ReportSnapshot),
     "snapshot-export": _pks(m.ReportSnapshot),
+    # --- copy forward (issue 14.5): the copy form of every plan, standard and round
+    "plan-copy": _pks(m.Plan),
+    "standard-copy": _pks(m.Standard),
+    "round-copy": _pks(m.AssessmentRound),
+    # --- plan editor (tracker/plans/editor.py): every plan's editor and forms, every phase's, stage's and task's
+    # (the POST-only moves and deletions answer a GET with 405); a work area where the demo has none
+    "plan-editor": _pks(m.Plan),
+    "plan-update": _pks(m.Plan),
+    "phase-create": _pks(m.Plan),
+    "task-create": _pks(m.Plan),
+    "work-area-create": _pks(m.Plan),
+    "phase-update": _pks(m.Phase),
+    "phase-move": _pks(m.Phase),
+    "phase-delete": _pks(m.Phase),
+    "stage-create": _pks(m.Phase),
+    "stage-update": _pks(m.Stage),
+    "stage-move": _pks(m.Stage),
+    "stage-delete": _pks(m.Stage),
+    "task-edit": _pks(m.Task),
+    "task-move": _pks(m.Task, "stage"),
+    "task-delete": _pks(m.Task, "stage"),
+    "work-area-rename": lambda: _demo_work_areas(),
+    "work-area-move": lambda: _demo_work_areas(),
+    "work-area-delete": lambda: _demo_work_areas(),
     # --- set-up (tracker/setup): every unit's edit and retire pages, the POST-only ones once per kind (a GET
     # answers 405); every account's pages
     "setup-unit-update": _pks(m.OrgUnit),

@@ -436,8 +436,114 @@ MATRIX: dict[str, Row] = {
         # a value not signed by the server is refused with a message (400); other roles may not set up at all
         signed_in(403, admin_user=400, staff=400, other_staff=400), lambda w: {"payload": "not-signed"},
     ),
+    # --- plan editor (tracker/plans/editor.py) ---
+    # Committee staff of the plan's institution and the administrator edit; the other institution's staff get a
+    # 404 (his own institution's new plan: 302); every other role a 403.
+    "tracker:plan-create": Row(
+        "POST", no_args, signed_in(403, admin_user=302, staff=302, other_staff=302),
+        lambda w: {"title": "权限测试新计划", "issued_on": "2025-03-01"},
+    ),
+    "tracker:plan-editor": Row(
+        "GET", lambda w: [w.plan.pk], signed_in(403, admin_user=200, staff=200, other_staff=404),
+    ),
+    "tracker:plan-update": Row(
+        "POST", lambda w: [w.plan.pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1, "title": "权限测试改名", "issued_on": "2020-05-25"},
+    ),
+    "tracker:phase-create": Row(
+        "POST", lambda w: [w.plan.pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"name": "巩固提升年"},
+    ),
+    "tracker:task-create": Row(
+        "POST", lambda w: [w.plan.pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"placement": f"phase-{w.school_task.stage.phase_id}", "number": "99", "title": "权限测试任务",
+                   "lead": ["kind:college"]},
+    ),
+    "tracker:work-area-create": Row(
+        "POST", lambda w: [w.plan.pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"name": "队伍建设"},
+    ),
+    "tracker:phase-update": Row(
+        "POST", lambda w: [w.school_task.stage.phase_id], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1, "name": "合格评审年（改）"},
+    ),
+    "tracker:phase-move": Row(
+        "POST", lambda w: [editor_phase(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1, "direction": "up"},
+    ),
+    "tracker:phase-delete": Row(
+        "POST", lambda w: [editor_phase(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1},
+    ),
+    "tracker:stage-create": Row(
+        "POST", lambda w: [w.school_task.stage.phase_id], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"goal": "巩固成果"},
+    ),
+    "tracker:stage-update": Row(
+        "POST", lambda w: [w.school_task.stage_id], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1, "goal": "校院协同（改）"},
+    ),
+    "tracker:stage-move": Row(
+        "POST", lambda w: [editor_stage(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1, "direction": "up"},
+    ),
+    "tracker:stage-delete": Row(
+        "POST", lambda w: [editor_stage(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1},
+    ),
+    "tracker:task-edit": Row(
+        "POST", lambda w: [w.college_task.pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1, "placement": f"stage-{w.college_task.stage_id}", "number": "17",
+                   "title": "二级关工委对标找差（改）", "lead": ["kind:college"]},
+    ),
+    "tracker:task-move": Row(
+        "POST", lambda w: [w.college_task.pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1, "direction": "up"},
+    ),
+    "tracker:task-delete": Row(
+        "POST", lambda w: [w.unit_task.pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1},
+    ),
+    "tracker:work-area-rename": Row(
+        "POST", lambda w: [editor_area(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"loaded_name": "平台建设", "name": "阵地建设"},
+    ),
+    "tracker:work-area-move": Row(
+        "POST", lambda w: [editor_area(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"loaded_name": "平台建设", "direction": "up"},
+    ),
+    "tracker:work-area-delete": Row(
+        "POST", lambda w: [editor_area(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"loaded_name": "平台建设"},
+    ),
+    # --- plan import (推进表 from Excel) ---
+    # Committee staff (their own institution, by default) and the administrator; every other role 403; another
+    # institution's staff asking for this one: 404 (tests/test_plan_import.py).
+    "tracker:plan-import": Row("GET", no_args, signed_in(403, admin_user=200, staff=200, other_staff=200)),
+    "tracker:plan-import-template": Row("GET", no_args, signed_in(403, admin_user=200, staff=200, other_staff=200)),
+    "tracker:plan-import-confirm": Row(
+        "POST", no_args, signed_in(403, admin_user=400, staff=400, other_staff=400),
+        lambda w: {"payload": "not-signed", "title": "导入的计划", "issued_on": "2023-02-01"},
+    ),
     # the one-time link to set a password: open to everyone, the signed-out first (a bad token: the page says so)
     "password_set": Row("GET", lambda w: ["MQ", "not-a-token"], everyone(200)),
+    # --- copy forward (issue 14.5) ---
+    # Committee staff (their own institution's records) and the administrator copy; another institution's plan or
+    # round is a 404; every other role of the institution a 403 (a standard is readable by all: a 403 for them).
+    "tracker:plan-copy": Row(
+        "POST", lambda w: [w.plan.pk],
+        signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"title": "权限测试新周期计划", "issued_on": "2025-03-01", "shift_by": 4, "shift_unit": "years"},
+    ),
+    "tracker:standard-copy": Row(
+        "POST", lambda w: [StandardFactory(institution=w.institution).pk],
+        signed_in(403, admin_user=302, staff=302, other_staff=404), lambda w: {"name": "权限测试新周期标准"},
+    ),
+    "tracker:round-copy": Row(
+        "POST", lambda w: [AssessmentRoundFactory(institution=w.institution).pk],
+        signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"name": "权限测试新周期轮次", "shift_by": 1, "shift_unit": "years"},
+    ),
     # --- API tokens (tracker/api) ---
     # Everyone signed in keeps their own tokens (a reviewer too: "his own account"); the key is shown on the page
     # (200). A token is revoked by its owner only (another's is a 404). The API's own matrix:
@@ -447,6 +553,25 @@ MATRIX: dict[str, Row] = {
         "POST", lambda w: [api_token(UserFactory(username="staff"))[0].pk], signed_in(404, staff=302, reviewer=404),
     ),
 }
+
+
+def editor_phase(world):
+    """An empty second phase of the first institution's plan, for the plan editor's rows."""
+    from .factories import PhaseFactory
+
+    return PhaseFactory(plan=world.plan, order=2, name="巩固提升年", start_date=None, end_date=None)
+
+
+def editor_stage(world):
+    from .factories import StageFactory
+
+    return StageFactory(phase=world.school_task.stage.phase, order=2, goal="巩固成果")
+
+
+def editor_area(world):
+    from tracker.plans.models import WorkArea
+
+    return WorkArea.objects.create(plan=world.plan, order=1, name="平台建设")
 
 
 def setup_account(world, *, active: bool = True):

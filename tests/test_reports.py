@@ -26,7 +26,7 @@ from tracker.assessments.models.assessments import Assessment, AssessmentEntry, 
 from tracker.assessments.models.standards import Standard
 from tracker.assessments.services.assessments import round_create
 from tracker.org.models import EvidenceFile, Institution, OrgUnit
-from tracker.plans.models import Phase, Plan, Stage, Task
+from tracker.plans.models import Phase, Plan, Stage, Task, chinese_numeral
 from tracker.plans.services import task_add_update
 from tracker.quotas.metrics import QuotaStatus, colleges_by_institution, evaluate
 from tracker.quotas.models import Quota, QuotaEntry
@@ -54,9 +54,9 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = ["主题", "时间", "目标", "序号", "内容", "状态", "进度", "完成时限", "完成日期", "牵头单位", "配合单位",
-           "最新进展"]
-STATUS, PROGRESS, LATEST = 6, 7, 12
+HEADERS = ["主题", "时间", "目标", "序号", "内容", "牵头单位", "配合单位", "开始", "完成时限", "工作领域", "状态",
+           "进度", "完成日期", "最新进展"]
+STATUS, PROGRESS, LATEST = 11, 12, 14
 
 
 def sheet_of(content: bytes):
@@ -130,7 +130,7 @@ def test_workbook_lays_out_the_seeded_cumt_plan_as_the_documents_table():
     assert sheet.cell(first_of_4 - 1, 2).value is None  # within the merge of 2019.2—7 above
     rows = task_rows(sheet)
     assert rows["20"][4] == "向第五片区提出评议申请。"
-    assert rows["1"][9] == "学校党委"
+    assert rows["1"][5] == "学校党委"
 
     assert sheet.page_setup.orientation == "landscape"
     assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
@@ -289,8 +289,14 @@ def check_annual_report_of_the_demo_states_the_figures_counted_another_way(demo)
     assert paragraphs[0] == ("Title", f"中国矿业大学关工委{today.year}年度工作汇报")
     assert headings(paragraphs)[:2] == ["一、总体情况", "二、任务推进情况"]
     assert {"三、指标完成情况", "四、工作台账", "五、对标找差与整改"} <= set(headings(paragraphs))
-    assert {"（一）学习推进年（2019.2—2021.7）", "（二）合格评审年（2021.7—2022.6）", "（三）合格认定年（2022.7—12）"} \
-        <= set(headings(paragraphs))
+    # Every plan's phases, the newest plan's first (the demo's current cycle), then the seed plan's.
+    current = Phase.objects.filter(plan__institution=demo, plan__issued_on__gt=dt.date(2020, 5, 25))
+    assert current.count() == 3
+    first = current.count() + 1
+    assert {f"（{chinese_numeral(first)}）学习推进年（2019.2—2021.7）",
+            f"（{chinese_numeral(first + 1)}）合格评审年（2021.7—2022.6）",
+            f"（{chinese_numeral(first + 2)}）合格认定年（2022.7—12）"} <= set(headings(paragraphs))
+    assert f"（一）{current.order_by('order').first().name}（" in "\n".join(headings(paragraphs))
 
     tasks = Task.objects.filter(stage__phase__plan__institution=demo)
     done_this_year = tasks.filter(done_on__year=today.year).count()
@@ -354,14 +360,19 @@ def check_review_file_of_the_demo_holds_plan_quotas_scores_rectifications_and_ev
     ]
     assert {"（一）2021年二级关工委对标找差", "（二）2022年学校对标自评"} <= set(headings(paragraphs))
 
-    # 1. The task table: one row per task, under one heading row per phase and per stage.
-    (task_table,) = tables_headed(tables, "序号", "内容", "状态", "进度", "完成日期", "牵头单位")
+    # 1. The task tables, one per plan: one row per task, under one heading row per phase and per stage (none for
+    # the stage of a phase's own tasks).
+    task_tables = tables_headed(tables, "序号", "内容", "状态", "进度", "完成日期", "牵头单位")
+    assert len(task_tables) == Plan.objects.filter(institution=demo).count() == 2
+    task_table = [row for table in task_tables for row in table]
     tasks = Task.objects.filter(stage__phase__plan__institution=demo)
     task_lines = [row for row in task_table if len(set(row)) > 1]
     assert len(task_lines) == tasks.count()
-    stages = Stage.objects.filter(phase__plan__institution=demo).count()
+    stages = Stage.objects.filter(phase__plan__institution=demo).exclude(
+        start_date=None, end_date=None, goal="").count()
     phases = Phase.objects.filter(plan__institution=demo).count()
     assert len(task_table) - len(task_lines) == stages + phases
+    assert all(row[0] for row in task_table), "no empty heading row"
     assert sum(1 for row in task_lines if row[2] == label(Task.Status.DONE)) == tasks.filter(status="done").count()
     assert sum(1 for row in task_lines if row[2].endswith("（逾期）")) == tasks.overdue_on(today).count()
 
@@ -428,7 +439,7 @@ def test_libreoffice_converts_the_workbooks_and_both_documents_to_pdf(tmp_path: 
     demo = Institution.objects.get(code="cumt")
     today = timezone.localdate()
     sources = {
-        "推进表.xlsx": plan_workbook(Plan.objects.get(institution=demo), today),
+        "推进表.xlsx": plan_workbook(Plan.objects.filter(institution=demo).order_by("-issued_on").first(), today),
         "年度工作汇报.docx": annual_report(demo, today.year, today),
         "申报材料.docx": review_file(demo, today),
         "工作总览.xlsx": dashboard_workbook(build_dashboard(demo)),

@@ -265,6 +265,17 @@ def test_empty_required_cells_unknown_kinds_and_roles(world, staff):
     assert not preview.units and not preview.accounts
 
 
+def test_the_roles_offices_write_are_understood_besides_their_labels(world, staff):
+    preview = check(staff, world.institution, setup_upload(
+        [["二级关工委", "测绘学院关工委", "测绘学院", None, None]],
+        [["周明", "zhouming", None, "学院秘书", "测绘学院"], ["陈书记", "chen", None, "领导", None],
+             ["林晓燕", "lin", None, "工作人员", None]],
+    ))
+    assert not preview.has_errors
+    roles = [row["role"] for row in preview.accounts]
+    assert roles == [Profile.Role.SECRETARY, Profile.Role.LEADER, Profile.Role.STAFF]
+
+
 def test_duplicates_within_the_file_and_against_the_portal(world, staff):
     OrgUnitFactory(institution=world.institution, kind=Kind.MEMBER_UNIT, name="档案馆",
                    retired_on=timezone.localdate())

@@ -112,7 +112,7 @@ def test_a_list_filtered_to_nothing_offers_the_way_back_to_everything(world, sta
 def test_no_plan_or_team_yet_sends_committee_staff_to_enter_one(world, staff, leader):
     world.plan.delete()
     world.other_plan.delete()
-    for name, add in (("tracker:plan-list", "admin:tracker_plan_add"), ("tracker:team-list", "admin:tracker_team_add")):
+    for name, add in (("tracker:plan-list", "tracker:plan-create"), ("tracker:team-list", "admin:tracker_team_add")):
         assert reverse(add) in client_for(staff).get(reverse(name)).content.decode()
         assert reverse(add) not in client_for(leader).get(reverse(name)).content.decode()
 

@@ -182,6 +182,10 @@ def test_setup_template_is_written_through_the_helper(world, staff, writers):
     assert_inert(download(staff, reverse("tracker:setup-template"), writers), ["类型", "名称", "姓名", "用户名"])
 
 
+def test_plan_import_template_is_written_through_the_helper(world, staff, writers):
+    assert_inert(download(staff, reverse("tracker:plan-import-template"), writers), ["主题", "序号", "完成时限"])
+
+
 def test_ledger_export_keeps_hostile_titles_notes_and_names_as_text(world, staff, writers):
     typed = hostile_texts("标题", "备注", "单位", "工作平台", "参与老同志")
     unit = college(world.institution, typed["单位"], short_name="")
@@ -244,7 +248,8 @@ def test_plan_export_keeps_hostile_titles_goals_tasks_and_notes_as_text(world, s
     phase.name = typed["阶段"]
     phase.save()
     task = world.school_task
-    task.number, task.text = typed["序号"], typed["内容"]
+    # The title is the text's opening, so the 内容 cell is the text alone (else the title heads it on a line)
+    task.number, task.title, task.text = typed["序号"], typed["内容"], typed["内容"]
     task.save()
     world.committee.name, world.committee.short_name = typed["牵头单位"], ""
     world.committee.save()
@@ -259,7 +264,8 @@ def test_plan_export_keeps_hostile_titles_goals_tasks_and_notes_as_text(world, s
 # --- No export can bypass the helper -----------------------------------------------------------------
 
 TESTED = {"tracker:roster-export", "tracker:roster-template", "tracker:activity-export", "tracker:standard-export",
-          "tracker:dashboard-export", "tracker:snapshot-export", "tracker:plan-export", "tracker:setup-template"}
+          "tracker:dashboard-export", "tracker:snapshot-export", "tracker:plan-export", "tracker:setup-template",
+          "tracker:plan-import-template"}
 
 
 def downloads(patterns, namespace: str = "") -> set[str]:

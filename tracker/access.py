@@ -140,6 +140,17 @@ def can_set_task_status(user: User, task: Task) -> bool:
     return role == Role.LIAISON and _leads_by_name(profile.unit, task)
 
 
+def can_create_plan(user: User, institution_id: int) -> bool:
+    """Enters a new plan for the institution: its committee staff, or the administrator."""
+    return is_staff_of(user, institution_id)
+
+
+def can_edit_plan(user: User, plan: Plan) -> bool:
+    """Edits the plan, its phases, stages, work areas and tasks: its institution's committee staff, or the
+    administrator (others read it; another institution's plan is a 404 before this is asked)."""
+    return is_staff_of(user, plan.institution_id)
+
+
 def reporting_unit(user: User) -> OrgUnit | None:
     """The unit a user's updates are made on behalf of."""
     profile = profile_of(user)
@@ -480,6 +491,7 @@ REVIEWER_URL_NAMES = frozenset({
     "password_set",  # the one-time link to set his password (the link's token says whose)
     "api_tokens", "api_token_revoke",  # his own API tokens; through them, the API's review file only:
     "api:review-list", "api:review-detail", "api:schema", "api:docs",
+    "api:evidence-download",  # as the page's download: access-checked per file
 })
 
 

@@ -27,3 +27,10 @@ urlpatterns = [
     path("api/v1/", include("tracker.api.urls")),  # the JSON API (docs/api.md), names under `api:`
     path("", include("tracker.urls")),
 ]
+
+# Django's own refusals: JSON under /api/ (the API's one error shape, tracker/api/errors.py), the portal's pages
+# (templates/400.html …) everywhere else.
+handler400 = "tracker.api.errors.bad_request"
+handler403 = "tracker.api.errors.permission_denied"
+handler404 = "tracker.api.errors.page_not_found"
+handler500 = "tracker.api.errors.server_error"

@@ -5,7 +5,7 @@ write leaves nothing stored: the services check everything before they save, in 
 
 | status | code |
 |---|---|
-| 400 | invalid (with `errors`: field → messages), parse_error, unknown_fields |
+| 400 | invalid (with `errors`: field → messages), parse_error, unknown_fields, bad_request |
 | 401 | not_authenticated, token_invalid, token_expired, token_revoked, account_inactive |
 | 403 | permission_denied, reviewer_scope, csrf_failed |
 | 404 | not_found |
@@ -13,6 +13,12 @@ write leaves nothing stored: the services check everything before they save, in 
 | 409 | stale_version (with `current_version` and `changes`: what others saved since the version sent) |
 | 413 | file_too_large, request_too_large |
 | 429 | throttled (and a Retry-After header) |
+| 500 | server_error |
+
+Refusals Django makes before any API view runs (an address under /api/ that resolves to nothing, a reviewer's
+session stopped by ReviewerScopeMiddleware, a request Django finds suspicious, an error nobody caught) come through
+the project's handlers (youthwork/urls.py: `handler404` …), which answer the same JSON for a path under /api/ and
+the portal's pages for every other (`for_api`).
 """
 
 from __future__ import annotations
@@ -20,11 +26,16 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from tracker import access
+
+API_PREFIX = "/api/"
 
 
 class ApiError(exceptions.APIException):
@@ -114,3 +125,55 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     # DRF's own refusals get the API's sentence; those tracker/api raises (token_expired …) carry their own.
     response.data = {"detail": _messages().get(code, str(getattr(exc, "detail", ""))), "code": code}
     return response
+
+
+# --- Django's own refusals under /api/ (youthwork/urls.py's handlers) -----------------------------------------
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    """A request for the API: its path (the script name aside) is under /api/."""
+    return request.path_info.startswith(API_PREFIX)
+
+
+def _json_refusal(status_code: int, code: str) -> JsonResponse:
+    details = {
+        "bad_request": _("The request cannot be read."),
+        "permission_denied": _messages()["permission_denied"],
+        "reviewer_scope": _("A reviewer reads only the review file."),
+        "not_found": _("There is no such address in the API (see /api/v1/schema/), or nothing here is yours to "
+                       "see."),
+        "server_error": _("Something went wrong on the server; nothing was stored. Try again later, and tell the "
+                          "portal's administrator if it happens again."),
+    }
+    response = JsonResponse({"detail": details[code], "code": code}, status=status_code,
+                            json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_request(request):
+        return _json_refusal(400, "bad_request")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_request(request):
+        # ReviewerScopeMiddleware stops a reviewer's session at any address off the review file: the code the
+        # API's own ReviewerScope permission gives a reviewer's token.
+        user = getattr(request, "user", None)
+        reviewer = user is not None and access.role_of(user) == access.Role.REVIEWER
+        return _json_refusal(403, "reviewer_scope" if reviewer else "permission_denied")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_request(request):
+        return _json_refusal(404, "not_found")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api_request(request):
+        return _json_refusal(500, "server_error")
+    return defaults.server_error(request)

@@ -3,7 +3,8 @@
 - Paging by page number (tracker/api/paging.py): `?page=2&page_size=100` (at most 200 a page; 50 by default).
 - Filters: each list names its own in a small serializer (`filters`), the ones its page offers; a value that cannot
   be one (a date that is not a date, a status not in the list) is a 400 saying so, never silently ignored.
-- Ordering: `?ordering=-date` among the list's `ordering_fields`; the id breaks ties, so pages never overlap.
+- Ordering: `?ordering=-date` among the list's `ordering_fields`; the id breaks ties, so pages never overlap, and an
+  empty value (a task with no known due date) comes last either way, on SQLite as on PostgreSQL.
 - Reads answer with an ETag (a hash of the body, as Django's ConditionalGetMiddleware makes it): a client that sends
   it back in If-None-Match gets 304 Not Modified while nothing it may see has changed.
 """
@@ -11,7 +12,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required, login_required
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import conditional_page
 from rest_framework import serializers
@@ -54,6 +55,14 @@ class StableOrdering(OrderingFilter):
         if not any(term.lstrip("-") in ("id", "pk") for term in ordering):
             ordering.append("id")
         return ordering
+
+    def filter_queryset(self, request, queryset: QuerySet, view) -> QuerySet:
+        """Each key with empty values last (the databases disagree where NULL sorts when nothing says)."""
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        return queryset.order_by(*(F(term[1:]).desc(nulls_last=True) if term.startswith("-")
+                                   else F(term).asc(nulls_last=True) for term in ordering))
 
 
 class Endpoint(GenericAPIView):

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from tracker.api.views import docs, reads, tokens, writes
+from tracker.api.views import docs, files, reads, tokens, writes
 
 app_name = "api"
 
@@ -31,6 +31,7 @@ urlpatterns = [
     path("rectifications/<id:pk>/", reads.RectificationDetail.as_view(), name="rectification-detail"),
     path("reviews/", reads.ReviewList.as_view(), name="review-list"),
     path("reviews/<id:pk>/", reads.ReviewDetail.as_view(), name="review-detail"),
+    path("evidence/<id:pk>/", files.EvidenceDownload.as_view(), name="evidence-download"),
     path("dashboard/", reads.DashboardView.as_view(), name="dashboard"),
     path("snapshots/", reads.SnapshotList.as_view(), name="snapshot-list"),
     path("snapshots/<id:pk>/", reads.SnapshotDetail.as_view(), name="snapshot-detail"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tracker.assessments.views import assessments, rectifications, reviews, standards
+from tracker.assessments.views import assessments, copying, rectifications, reviews, standards
 
 urlpatterns = [
     path("standards/", standards.standard_list, name="standard-list"),
@@ -10,10 +10,12 @@ urlpatterns = [
     path("standards/import/confirm/", standards.standard_import_confirm, name="standard-import-confirm"),
     path("standards/<id:pk>/", standards.standard_detail, name="standard-detail"),
     path("standards/<id:pk>/export.xlsx", standards.standard_export, name="standard-export"),
+    path("standards/<id:pk>/copy/", copying.standard_copy, name="standard-copy"),  # copy forward
     path("assessments/", assessments.round_list, name="round-list"),
     path("assessments/rounds/new/", assessments.round_create, name="round-create"),
     path("assessments/rounds/<id:pk>/", assessments.round_board, name="round-board"),
     path("assessments/rounds/<id:pk>/remind/", assessments.round_remind, name="round-remind"),
+    path("assessments/rounds/<id:pk>/copy/", copying.round_copy, name="round-copy"),  # copy forward
     path("assessments/rounds/<id:pk>/start/", assessments.assessment_start, name="assessment-start"),
     path("assessments/<id:pk>/", assessments.assessment_detail, name="assessment-detail"),
     path("assessments/<id:pk>/items/<id:entry_pk>/", assessments.assessment_item, name="assessment-item"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from tracker.demo.assessments import seed_assessments_demo
+from tracker.demo.current_plan import seed_current_plan
 from tracker.demo.menus import seed_menus_demo
 from tracker.demo.plans import (
     COLLEGES,
@@ -31,4 +32,5 @@ def seed_demo() -> list[DemoAccount]:
     seed_menus_demo()  # after the roster: the offers are its volunteers'
     seed_assessments_demo()  # after the accounts: reviewers and secretaries file it
     seed_plan_progress()
+    seed_current_plan()  # after the accounts and member units: its parties and reporters are theirs
     return accounts

@@ -82,6 +82,20 @@ def changes_for(obj: models.Model, *, limit: int = 50, hidden: Collection[str] =
     return changes_in(obj.history.all(), limit=limit, hidden=hidden, scopes=scopes, occurred=occurred)
 
 
+def account_changes(user: models.Model, *, limit: int = 50) -> list[Change]:
+    """An account's history as its page shows it: the person's own record (name, user name, e-mail, active) and
+    their role and unit (the Profile), newest first. 姓名 is kept whole in `first_name`: it is called that here."""
+    own = changes_in(user.history.all(), limit=limit, hidden=("last_name",))
+    name_label = str(get_user_model()._meta.get_field("first_name").verbose_name)
+    for change in own:
+        for field_change in change.changes:
+            if field_change.field == name_label:
+                field_change.field = _("Name")
+    profile = getattr(user, "profile", None)
+    roles = changes_for(profile, limit=limit) if profile is not None else []
+    return sorted(own + roles, key=lambda change: change.when, reverse=True)[:limit]
+
+
 def changes_among(records: Sequence, *, hidden: Collection[str] = (),
                   scopes: Mapping[type[models.Model], QuerySet] | None = None) -> list[Change]:
     """The saves that wrote `records` (historical records of one model), each against the state before it.

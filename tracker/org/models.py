@@ -6,12 +6,15 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import pre_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from tracker.org.querysets import OrgUnitQuerySet
@@ -238,3 +241,23 @@ class EvidenceFile(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("tracker:evidence-download", args=[self.pk])
 
+
+# --- A person's own record ------------------------------------------------------------------------------
+# The account (django.contrib.auth's User) keeps history too, so a change of a person's name, user name, e-mail
+# or active state shows on the account's page beside the role changes (the Profile's). The historical table is
+# the tracker app's (tracker_historicaluser). The password hash and the time of the last sign-in are not copied;
+# a save that stamps only the sign-in time writes no history at all.
+USER_HISTORY_EXCLUDED = ["password", "last_login"]
+register(get_user_model(), app="tracker", manager_name="history", excluded_fields=USER_HISTORY_EXCLUDED)
+
+
+def _no_history_for_sign_in_stamp(sender, instance, update_fields=None, **kwargs) -> None:
+    """django.contrib.auth's update_last_login saves only `last_login`: no history record for it."""
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        instance.skip_history_when_saving = True
+        instance._history_skipped_for_sign_in = True
+    elif instance.__dict__.pop("_history_skipped_for_sign_in", False):
+        instance.__dict__.pop("skip_history_when_saving", None)
+
+
+pre_save.connect(_no_history_for_sign_in_stamp, sender=get_user_model(), dispatch_uid="tracker_user_sign_in_stamp")

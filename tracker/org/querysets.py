@@ -31,3 +31,12 @@ class OrgUnitQuerySet(models.QuerySet):
         if on is None:
             return self.filter(retired_on__isnull=True)
         return self.filter(Q(retired_on__isnull=True) | Q(retired_on__gt=on))
+
+    def offered(self, *keep: int | None) -> OrgUnitQuerySet:
+        """The units a record may be given in a form: those in service, and the ones in `keep` (the unit a record
+        already points at), so a record of a retired unit still shows its unit and saves unchanged."""
+        condition = Q(retired_on__isnull=True)
+        kept = [pk for pk in keep if pk]
+        if kept:
+            condition |= Q(pk__in=kept)
+        return self.filter(condition)

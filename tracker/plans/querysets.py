@@ -22,10 +22,11 @@ def due_on(prefix: str = "") -> Coalesce:
 
 class TaskQuerySet(models.QuerySet):
     def with_schedule(self) -> TaskQuerySet:
-        """Tasks with their stage, phase and plan joined, `due_on` annotated and responsible parties prefetched."""
+        """Tasks with their stage, phase, plan and work area joined, `due_on` annotated and responsible parties
+        prefetched."""
         TaskParty = self.model._meta.get_field("parties").related_model  # noqa: N806  (no import: models import us)
         return (
-            self.select_related("stage__phase__plan__institution")
+            self.select_related("stage__phase__plan__institution", "work_area")
             .annotate(due_on=due_on())
             .prefetch_related(
                 Prefetch("parties", queryset=TaskParty.objects.select_related("unit").order_by("role", "id"))

@@ -8,23 +8,29 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tracker import access
+from tracker.org.copies import copy_links
 from tracker.org.forms import add_errors
 from tracker.org.history import changes_for
 from tracker.org.models import OrgUnit
 from tracker.org.versions import StaleEditError, refused_as_stale
-from tracker.plans.forms import PlanFilterForm, TaskUpdateForm
+from tracker.plans.copying import PlanCopyDates, copy_plan
+from tracker.plans.forms import PlanCopyForm, PlanFilterForm, TaskUpdateForm
 from tracker.plans.models import Phase, Stage, Task
 from tracker.plans.services import task_add_update
 
 
 def plan_list(request: HttpRequest) -> HttpResponse:
     plans = access.plans_visible_to(request.user).with_progress()
-    return render(request, "tracker/plans/plan_list.html", {"plans": plans})
+    profile = access.profile_of(request.user)
+    own = profile.institution_id if profile is not None else None
+    may_create = access.is_admin(request.user) or (own is not None and access.can_create_plan(request.user, own))
+    return render(request, "tracker/plans/plan_list.html", {"plans": plans, "may_create_plan": may_create})
 
 
 @dataclass
@@ -61,7 +67,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = access.get_plan_for_user(request.user, pk)
     phases = list(plan.phases.all())
     units = list(OrgUnit.objects.filter(institution=plan.institution_id).order_by("kind", "order", "name"))
-    filters = PlanFilterForm(request.GET or None, phases=phases, units=units)
+    work_areas = list(plan.work_areas.order_by("order", "pk"))
+    filters = PlanFilterForm(request.GET or None, phases=phases, units=units, work_areas=work_areas)
     tasks = Task.objects.filter(stage__phase__plan=plan).with_schedule()
     today = timezone.localdate()
     if filters.is_valid():
@@ -74,6 +81,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             tasks = tasks.filter(status=wanted["status"])
         if wanted["unit"]:
             tasks = tasks.for_unit(filters.units[wanted["unit"]])
+        if wanted.get("work_area"):
+            tasks = tasks.filter(work_area_id=wanted["work_area"])
     task_list = list(tasks.order_by("stage__phase__order", "stage__order", "order"))
     context = {
         "plan": plan,
@@ -82,6 +91,9 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "shown": len(task_list),
         "today": today,
         "is_filtered": bool(request.GET),
+        "has_work_areas": bool(work_areas),
+        "may_edit": access.can_edit_plan(request.user, plan),
+        **plan_copy_links(request, plan),
     }
     return render(request, "tracker/plans/plan_detail.html", context)
 
@@ -137,3 +149,41 @@ def task_update_create(request: HttpRequest, pk: int) -> HttpResponse:
         return _task_page(request, task, form, status=400)
     messages.success(request, _("Your update on task %(code)s was saved.") % {"code": task.code})
     return redirect(task)
+
+
+# --- Copy forward to a new cycle --------------------------------------------------------------
+
+
+def plan_copy_links(request: HttpRequest, plan) -> dict:
+    """The plan page's copy-forward context: its source, its copies and the copy button."""
+    links = copy_links(plan, access.plans_visible_to(request.user))
+    may_copy = access.can_edit_plan(request.user, plan)
+    return {**links, "copy_url": reverse("tracker:plan-copy", args=[plan.pk]) if may_copy else ""}
+
+
+@require_http_methods(["GET", "POST"])
+def plan_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the form to copy the plan into a new cycle. POST: copy it and go to the copy."""
+    plan = access.get_plan_for_user(request.user, pk)
+    if not access.can_edit_plan(request.user, plan):
+        raise PermissionDenied
+    form = PlanCopyForm(request.POST if request.method == "POST" else None, plan=plan)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            dates = PlanCopyDates(shift_months=form.shift_months(), start_date=data["start_date"],
+                                  end_date=data["end_date"])
+            try:
+                copy = copy_plan(actor=request.user, plan=plan, title=data["title"], issued_on=data["issued_on"],
+                                 dates=dates, leave_out_done=data["leave_out_done"],
+                                 document_number=data["document_number"])
+            except ValidationError as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, _("The plan was copied into “%(title)s”. Every task starts anew; check "
+                                            "the dates and edit what the new cycle changes.") % {"title": copy.title})
+                return redirect(copy)
+    context = {"plan": plan, "form": form}
+    return render(request, "tracker/plans/copy.html", context, status=status)

@@ -106,6 +106,8 @@ class DueItem:
     days: int  # days left (≥ 0) or overdue (< 0)
     url: str
     plan: str = ""  # a task's plan (an institution may run several at once); empty for the other kinds
+    work_area: str = ""  # a task's work area (队伍建设 …), where its plan has them
+    milestone: bool = False  # a task that is a single dated event: `due` is its date
 
     @property
     def late(self) -> int:
@@ -187,6 +189,11 @@ class Dashboard:
 
     def figure(self, key: str) -> Figure:
         return next(figure for figure in self.figures if figure.key == key)
+
+    @property
+    def with_work_areas(self) -> bool:
+        """Whether the due lists show a work-area column: some task listed has one."""
+        return any(item.work_area for item in self.overdue + self.upcoming)
 
 
 # --- Snapshots: the dashboard as JSON and back ---------------------------------------------------
@@ -388,6 +395,8 @@ def _build(institution: Institution, as_of: dt.date | None = None, *, unit: OrgU
         lead = "、".join(str(party.label) for party in task.lead_parties)
         item = _due_item("task", task.code, task.title, lead, task.due, as_of, task.get_absolute_url())
         item.plan = plan_titles.get(task.stage.phase.plan_id, "")
+        item.work_area = task.work_area.name if task.work_area_id else ""  # joined by for_report: no query
+        item.milestone = task.milestone
         (overdue if item.days < 0 else upcoming).append(item)
     for rectification in open_rectifications:
         if rectification.deadline <= as_of + dt.timedelta(days=UPCOMING_DAYS):

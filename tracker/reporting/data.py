@@ -32,6 +32,7 @@ from tracker.assessments.services.assessments import assessment_totals
 from tracker.org.models import EvidenceFile, Institution, OrgUnit
 from tracker.org.xlsx import NO, YES
 from tracker.plans.models import Plan, Task
+from tracker.plans.xlsx_import import phase_heading
 from tracker.quotas import metrics
 from tracker.quotas.models import Quota, QuotaEntry
 from tracker.work.models.platforms import Activity
@@ -82,6 +83,10 @@ class TaskRow:
     cooperating: str
     latest_date: dt.date | None
     latest_note: str
+    # The task's own start (a milestone's: its one date), blank when it starts with its stage; its work area.
+    start: dt.date | None = None
+    work_area: str = ""
+    milestone: bool = False
 
     @property
     def latest(self) -> str:
@@ -109,7 +114,7 @@ class PhaseBlock:
     @property
     def heading(self) -> str:
         """The 主题 cell: 学习推进年（2019.2—2021.7）."""
-        return f"{self.name}（{self.window}）" if self.window else self.name
+        return phase_heading(self.name, self.window)
 
     @property
     def tasks(self) -> list[TaskRow]:
@@ -125,6 +130,7 @@ class PlanTable:
     document_number: str
     issued_on: dt.date
     phases: list[PhaseBlock] = field(default_factory=list)
+    window: str = ""  # the plan's own overall window, where the document gives one
 
     @property
     def tasks(self) -> list[TaskRow]:
@@ -161,6 +167,8 @@ def task_row(task: Task, as_of: dt.date, *, from_updates: bool = False) -> TaskR
         progress=progress, due=task.due, done_on=done_on if done else None,
         lead=_labels(task.lead_parties), cooperating=_labels(task.cooperating_parties),
         latest_date=latest.date if latest else None, latest_note=latest.note if latest else "",
+        start=task.due_date if task.milestone else task.start_date,
+        work_area=task.work_area.name if task.work_area_id else "", milestone=task.milestone,
     )
 
 
@@ -168,7 +176,8 @@ def _plan_tables(plans: Sequence[Plan], tasks: Iterable[Task], as_of: dt.date, *
                  from_updates: bool = False) -> list[PlanTable]:
     """Group tasks (in plan order) under their plans, phases and stages."""
     tables = {
-        plan.pk: PlanTable(plan.title, plan.attachment_title, plan.document_number, plan.issued_on) for plan in plans
+        plan.pk: PlanTable(plan.title, plan.attachment_title, plan.document_number, plan.issued_on,
+                           window=plan.window) for plan in plans
     }
     with translation.override(LANGUAGE):
         for task in tasks:
@@ -186,7 +195,7 @@ def _plan_tables(plans: Sequence[Plan], tasks: Iterable[Task], as_of: dt.date, *
 
 def plan_table(plan: Plan, today: dt.date) -> PlanTable:
     """One plan's task table with current status: three queries."""
-    tasks = Task.objects.filter(stage__phase__plan=plan).for_report()
+    tasks = Task.objects.filter(stage__phase__plan=plan).for_report().select_related("work_area")
     return _plan_tables([plan], tasks, today)[0]
 
 
@@ -195,7 +204,7 @@ def institution_plan_tables(institution: Institution, as_of: dt.date, *, from_up
     plans = list(Plan.objects.filter(institution=institution).order_by("-issued_on", "id"))
     tasks = Task.objects.filter(stage__phase__plan__institution=institution).for_report(
         updates_until=as_of if from_updates else None,
-    )
+    ).select_related("work_area")
     return _plan_tables(plans, tasks, as_of, from_updates=from_updates)
 
 

@@ -272,7 +272,9 @@ def _task_table(document: Document, plan: PlanTable) -> None:
     for phase in plan.phases:
         table.span(phase.heading)
         for stage in phase.stages:
-            table.span(f"{stage.window}　{stage.goal}".strip())
+            line = f"{stage.window}　{stage.goal}".strip()
+            if line:  # a phase's own tasks (no stage in the document) have no stage line
+                table.span(line)
             for task in stage.tasks:
                 table.row([task.code, task.text, task.status, f"{task.progress}%", _date(task.done_on), task.lead])
 

@@ -1,12 +1,17 @@
 """A plan's task table as an xlsx workbook in the layout of the document's attachment (推进表).
 
-Columns as the document has them (主题 · 时间 · 目标 · 序号 · 内容), then the tracking columns (状态 · 进度 ·
-完成时限 · 完成日期 · 牵头单位 · 配合单位 · 最新进展); 完成时限 is the task's own deadline (its stage's end when it
-has none). As in the document, a phase's cell spans its tasks, and so do a stage's window and goal; consecutive
-stages of a phase with the same window share one 时间 cell (CUMT's 2019.9—2021.7 covers three goals). Written
-with openpyxl like the ledger export; headers are fixed Chinese text (a file format), status labels come from
-the Chinese catalogue (`data.task_row`). Printed on A4 landscape, one page wide, the header row repeated on
-every page.
+Columns as the document has them (主题 · 时间 · 目标 · 序号 · 内容), the parties and dates
+(牵头单位 · 配合单位 · 开始 · 完成时限 · 工作领域), then the tracking columns (状态 · 进度 · 完成日期 · 最新进展).
+The first ten are what the plan import reads back (tracker/plans/xlsx_import.py describes the format):
+开始 is the task's own start (blank when it starts with its stage; a milestone's one date, so that
+开始 = 完成时限 marks it), 完成时限 its deadline, its own or its stage's, phase's or plan's end (the import
+takes one equal to the inherited end as none of its own). The note line carries the plan's title, 文号 and
+实施期限; 主题 the phase's window. As in the document, a phase's cell spans its tasks, and so do a stage's
+window and goal; consecutive stages of a phase with the same window share one 时间 cell (CUMT's
+2019.9—2021.7 covers three goals); a stage with no window or goal below the phase's first row shows "—",
+which the import reads as none (an empty cell would read as the one above). Written with openpyxl like the
+ledger export; headers are fixed Chinese text (a file format), status labels come from the Chinese catalogue
+(`data.task_row`). Printed on A4 landscape, one page wide, the header row repeated on every page.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tracker.org.xlsx import write_cell
+from tracker.plans import xlsx_import
 from tracker.plans.models import Plan
 from tracker.reporting.data import PlanTable, plan_table
 
@@ -34,16 +40,20 @@ COLUMNS = [
     ("目标", 16),
     ("序号", 6),
     ("内容", 48),
-    ("状态", 12),
-    ("进度", 7),
-    ("完成时限", 11),
-    ("完成日期", 11),
     ("牵头单位", 14),
     ("配合单位", 14),
+    ("开始", 11),
+    ("完成时限", 11),
+    ("工作领域", 10),
+    ("状态", 12),
+    ("进度", 7),
+    ("完成日期", 11),
     ("最新进展", 34),
 ]
 HEADERS = [header for header, _width in COLUMNS]
-PHASE, WINDOW, GOAL, NUMBER, CONTENT, STATUS, PROGRESS, DUE, DONE_ON, LEAD, COOPERATING, LATEST = range(1, 13)
+assert tuple(HEADERS[:len(xlsx_import.COLUMNS)]) == xlsx_import.COLUMNS  # what the import reads, in its order
+(PHASE, WINDOW, GOAL, NUMBER, CONTENT, LEAD, COOPERATING, START, DUE, AREA, STATUS, PROGRESS, DONE_ON,
+ LATEST) = range(1, 15)
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3
 FIRST_TASK_ROW = HEADER_ROW + 1
 
@@ -53,7 +63,8 @@ THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 OVERDUE_FONT = Font(size=FONT_SIZE, color="C00000", bold=True)
-CENTRED = {PHASE, WINDOW, GOAL, NUMBER, STATUS, PROGRESS, DUE, DONE_ON}
+CENTRED = {PHASE, WINDOW, GOAL, NUMBER, START, DUE, AREA, STATUS, PROGRESS, DONE_ON}
+NONE = "—"  # no window or goal, where an empty cell would read as the one above
 
 
 def export_filename(plan: Plan, today: dt.date) -> str:
@@ -87,12 +98,12 @@ def table_workbook(table: PlanTable, today: dt.date) -> bytes:
     write_cell(sheet, TITLE_ROW, 1, table.attachment_title or table.title).font = Font(size=16, bold=True)
     sheet.cell(TITLE_ROW, 1).alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[TITLE_ROW].height = 30
-    note = "　".join(filter(None, [
-        f"《{table.title}》" if table.attachment_title else "",
-        table.document_number,
+    note = xlsx_import.NOTE_SEPARATOR.join([
+        *xlsx_import.note_parts(title=table.title, attachment_title=table.attachment_title,
+                                document_number=table.document_number, window=table.window),
         f"状态截至{today.year}年{today.month}月{today.day}日",
         f"共{len(table.tasks)}项任务，已完成{table.done}项，逾期{table.overdue}项",
-    ]))
+    ])
     write_cell(sheet, NOTE_ROW, 1, note).font = Font(size=FONT_SIZE)
     sheet.cell(NOTE_ROW, 1).alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.row_dimensions[NOTE_ROW].height = 20
@@ -109,15 +120,17 @@ def table_workbook(table: PlanTable, today: dt.date) -> bytes:
     row = FIRST_TASK_ROW
     for phase in table.phases:
         merges.append((PHASE, row, row + len(phase.tasks) - 1, phase.heading))
-        window_start = row
+        phase_start = window_start = row
         for index, stage in enumerate(phase.stages):
-            merges.append((GOAL, row, row + len(stage.tasks) - 1, stage.goal))
+            goal = stage.goal or (NONE if row > phase_start else "")
+            merges.append((GOAL, row, row + len(stage.tasks) - 1, goal))
             for task in stage.tasks:
                 _write_task(sheet, row, task)
                 row += 1
             following = phase.stages[index + 1] if index + 1 < len(phase.stages) else None
             if following is None or following.window != stage.window:
-                merges.append((WINDOW, window_start, row - 1, stage.window))
+                window = stage.window or (NONE if window_start > phase_start else "")
+                merges.append((WINDOW, window_start, row - 1, window))
                 window_start = row
 
     for column, first, last, text in merges:
@@ -151,19 +164,22 @@ def _style(cell, column: int) -> None:
 def _write_task(sheet: Worksheet, row: int, task) -> None:
     values = {
         NUMBER: task.code,
-        CONTENT: task.text,
-        STATUS: task.status,
-        PROGRESS: task.progress / 100,
-        DUE: task.due,
-        DONE_ON: task.done_on,
+        CONTENT: xlsx_import.content_cell(task.title, task.text),
         LEAD: task.lead,
         COOPERATING: task.cooperating,
+        START: task.start,
+        DUE: task.due,
+        AREA: task.work_area,
+        STATUS: task.status,
+        PROGRESS: task.progress / 100,
+        DONE_ON: task.done_on,
         LATEST: task.latest,
     }
     for column, value in values.items():
         cell = write_cell(sheet, row, column, value)
         _style(cell, column)
     sheet.cell(row, PROGRESS).number_format = "0%"
+    sheet.cell(row, START).number_format = "yyyy-mm-dd"
     sheet.cell(row, DUE).number_format = "yyyy-mm-dd"
     sheet.cell(row, DONE_ON).number_format = "yyyy-mm-dd"
     if task.overdue:

@@ -110,6 +110,8 @@ class VolunteerForm(forms.Form):
                            specialities="、".join(tag.name for tag in volunteer.specialities.all()))
             kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
+        # A retired unit takes no new people; a person already on its roster keeps it on offer.
+        units = units.offered(volunteer.unit_id if volunteer is not None else None)
         self.fields["unit"].queryset = units
         unit_list = list(units)
         if len(unit_list) == 1 and (volunteer is None or volunteer.unit_id == unit_list[0].pk):

@@ -7,6 +7,7 @@ keep: phone numbers (`access.can_see_phone`) and naming another unit's volunteer
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -14,7 +15,7 @@ from rest_framework import serializers
 
 from tracker import access
 from tracker.org.models import EvidenceFile, Institution, OrgUnit
-from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
+from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate, WorkArea
 from tracker.roster.models import Volunteer
 from tracker.work.models.platforms import Activity, WorkPlatform
 
@@ -61,11 +62,17 @@ class VolunteerRef(serializers.ModelSerializer):
 class EvidenceSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
     uploaded_by = PersonField()
+    download = serializers.SerializerMethodField(help_text="下载该文件的 API 地址（GET，同样需要令牌）。")
 
     class Meta:
         model = EvidenceFile
-        fields = ["id", "name", "kind", "size", "uploaded_by", "uploaded_at"]
+        fields = ["id", "name", "kind", "size", "uploaded_by", "uploaded_at", "download"]
         read_only_fields = fields
+
+    def get_download(self, evidence: EvidenceFile) -> str:
+        path = reverse("api:evidence-download", args=[evidence.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 # --- Institutions and units -------------------------------------------------------------------------
@@ -101,22 +108,29 @@ class TaskPartySerializer(serializers.ModelSerializer):
 
 
 class TaskSerializer(serializers.ModelSerializer):
-    """A task of the plan, with when it is due (its own date, else its stage's end) and who answers for it."""
+    """A task of the plan, with when it is due (its own date, else the first known end of its stage, phase and plan;
+    null when none is known) and who answers for it."""
 
     plan = serializers.IntegerField(source="stage.phase.plan_id", read_only=True)
     phase = serializers.IntegerField(source="stage.phase_id", read_only=True)
     code = serializers.CharField(read_only=True, help_text="任务编号，按文件的写法（如 15 或 二.3）。")
-    start = serializers.DateField(read_only=True, allow_null=True)
-    due = serializers.DateField(read_only=True)
+    work_area_name = serializers.CharField(source="work_area.name", read_only=True, default=None, allow_null=True,
+                                           help_text="贯穿各阶段的工作板块（如 队伍建设）；未归入板块为 null。")
+    start = serializers.DateField(read_only=True, allow_null=True,
+                                  help_text="开始日期：任务自己的，否则阶段、时期、计划的；节点任务为其日期。")
+    due = serializers.DateField(read_only=True, allow_null=True,
+                                help_text="完成期限：任务自己的，否则阶段、时期、计划的截止日期；都未写明为 null。")
     overdue = serializers.SerializerMethodField()
     status_label = label_of(Task, "status")
     parties = TaskPartySerializer(many=True, read_only=True)
 
     class Meta:
         model = Task
-        fields = ["id", "plan", "phase", "stage", "order", "number", "code", "title", "text", "start", "due",
-                  "status", "status_label", "progress", "done_on", "overdue", "version", "parties"]
+        fields = ["id", "plan", "phase", "stage", "order", "number", "code", "title", "text", "work_area",
+                  "work_area_name", "milestone", "start", "due", "status", "status_label", "progress", "done_on",
+                  "overdue", "version", "parties"]
         read_only_fields = fields
+        extra_kwargs = {"milestone": {"help_text": "true：单一日期的节点事件（如 收到通知、举办培训），日期为 due。"}}
 
     def get_overdue(self, task: Task) -> bool:
         return task.is_overdue_on(timezone.localdate())
@@ -124,18 +138,18 @@ class TaskSerializer(serializers.ModelSerializer):
 
 class TaskBriefSerializer(TaskSerializer):
     class Meta(TaskSerializer.Meta):
-        fields = ["id", "order", "number", "code", "title", "due", "status", "status_label", "progress", "overdue",
-                  "version"]
+        fields = ["id", "order", "number", "code", "title", "work_area", "milestone", "start", "due", "status",
+                  "status_label", "progress", "overdue", "version"]
         read_only_fields = fields
 
 
 class StageSerializer(serializers.ModelSerializer):
-    window = serializers.CharField(read_only=True, help_text="时间段，按文件的写法（如 2021.7-12）。")
+    window = serializers.CharField(read_only=True, help_text="时间段，按文件的写法（如 2021.7-12）；未写明为空。")
     tasks = TaskBriefSerializer(many=True, read_only=True)
 
     class Meta:
         model = Stage
-        fields = ["id", "order", "goal", "start_date", "end_date", "window", "tasks"]
+        fields = ["id", "order", "goal", "start_date", "end_date", "window", "version", "tasks"]
         read_only_fields = fields
 
 
@@ -145,26 +159,43 @@ class PhaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Phase
-        fields = ["id", "order", "name", "description", "start_date", "end_date", "window", "stages"]
+        fields = ["id", "order", "name", "description", "start_date", "end_date", "window", "version", "stages"]
+        read_only_fields = fields
+
+
+class WorkAreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkArea
+        fields = ["id", "order", "name"]
         read_only_fields = fields
 
 
 class PlanSerializer(serializers.ModelSerializer):
+    """A plan with its overall window (either end may be unknown: null) and how many of its tasks are done."""
+
+    window = serializers.CharField(read_only=True, help_text="计划的总时间段，按文件的写法；未写明为空。")
     task_total = serializers.IntegerField(read_only=True)
     task_done = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Plan
-        fields = ["id", "institution", "title", "attachment_title", "document_number", "issued_on",
-                  "numbering_restarts_each_phase", "task_total", "task_done"]
+        fields = ["id", "institution", "title", "attachment_title", "document_number", "issued_on", "start_date",
+                  "end_date", "window", "numbering_restarts_each_phase", "copied_from", "version", "task_total",
+                  "task_done"]
         read_only_fields = fields
+        extra_kwargs = {
+            "copied_from": {"help_text": "由哪一份（上一周期的）计划复制而来；非复制或原计划已删除为 null。"},
+        }
 
 
 class PlanDetailSerializer(PlanSerializer):
+    """A plan with its work areas (a second grouping of its tasks, across phases) and its phases → stages → tasks."""
+
+    work_areas = WorkAreaSerializer(many=True, read_only=True)
     phases = PhaseSerializer(many=True, read_only=True)
 
     class Meta(PlanSerializer.Meta):
-        fields = [*PlanSerializer.Meta.fields, "phases"]
+        fields = [*PlanSerializer.Meta.fields, "work_areas", "phases"]
         read_only_fields = fields
 
 

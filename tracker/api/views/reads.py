@@ -21,7 +21,7 @@ from tracker.assessments.models.assessments import Assessment, Rectification, Re
 from tracker.assessments.services.assessments import assessment_totals
 from tracker.assessments.views.reviews import REVIEW_READERS
 from tracker.org.models import Institution, OrgUnit
-from tracker.plans.models import Phase, Plan, Stage, Task
+from tracker.plans.models import Phase, Plan, Stage, Task, WorkArea
 from tracker.quotas import metrics
 from tracker.quotas.models import Quota
 from tracker.reporting.dashboard import build_dashboard, from_json
@@ -129,7 +129,8 @@ class PlanDetail(Endpoint, RetrieveAPIView):
         tasks = Task.objects.with_schedule().order_by("order", "id")
         stages = Stage.objects.order_by("order", "id").prefetch_related(Prefetch("tasks", queryset=tasks))
         phases = Phase.objects.order_by("order", "id").prefetch_related(Prefetch("stages", queryset=stages))
-        prefetch_related_objects([plan], Prefetch("phases", queryset=phases))
+        prefetch_related_objects([plan], Prefetch("phases", queryset=phases),
+                                 Prefetch("work_areas", queryset=WorkArea.objects.order_by("order", "id")))
         return plan
 
 
@@ -141,10 +142,12 @@ class TaskFilters(serializers.Serializer):
     stage = _id()
     status = _choice([*Task.Status.choices, (OVERDUE, "已逾期")], help_text="任务状态；overdue 为已逾期未完成。")
     unit = _id(help_text="负责单位（牵头或配合）的 id：列出该单位须承担的任务。")
+    work_area = _id(help_text="工作板块的 id（计划的 work_areas）：列出归入该板块的任务。")
 
 
 class TaskList(Endpoint, ListAPIView):
-    """Tasks of the plans one may read, filtered as on the plan page: phase, status (overdue too), unit."""
+    """Tasks of the plans one may read, filtered as on the plan page: phase, work area, status (overdue too), unit.
+    Ordered by `due_on`, a task with no known due date comes last."""
 
     serializer_class = records.TaskSerializer
     filters = TaskFilters
@@ -152,9 +155,11 @@ class TaskList(Endpoint, ListAPIView):
     ordering = ["stage__phase__plan_id", "stage__phase__order", "stage__order", "order"]
 
     def get_queryset(self) -> QuerySet[Task]:
-        return access.tasks_visible_to(self.request.user).with_schedule()
+        return access.tasks_visible_to(self.request.user).with_schedule().select_related("work_area")
 
     def filter_by(self, queryset, wanted):
+        if wanted.get("work_area"):
+            queryset = queryset.filter(work_area_id=wanted["work_area"])
         if wanted.get("plan"):
             queryset = queryset.filter(stage__phase__plan_id=wanted["plan"])
         if wanted.get("phase"):

@@ -71,7 +71,7 @@ class RoundForm(forms.Form):
         self.fields["standard"].queryset = standards.select_related("institution").order_by("level", "name")
         # The units that file in some round: colleges, and the school committee (the service checks the kind
         # against the standard's level, and the institution).
-        self.fields["units"].queryset = OrgUnit.objects.filter(
+        self.fields["units"].queryset = OrgUnit.objects.in_service().filter(
             institution__in=institutions, kind__in=[OrgUnit.Kind.COLLEGE, OrgUnit.Kind.SCHOOL_COMMITTEE],
         ).select_related("institution").order_by("institution__code", "-kind", "order", "name")
         only = list(institutions[:2])

@@ -86,7 +86,7 @@ class RectificationForm(forms.Form):
 
     def __init__(self, *args, units: QuerySet[OrgUnit], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _owner_units(self.fields["unit"], units)
+        _owner_units(self.fields["unit"], units.offered())  # a new entry: never a retired unit's
 
 
 class RectificationAdvanceForm(forms.Form):
@@ -128,7 +128,8 @@ class RectificationReassignForm(forms.Form):
         kwargs.setdefault("initial", {"version": rectification.version, "unit": rectification.unit_id,
                                       "measure": rectification.measure, "deadline": rectification.deadline})
         super().__init__(*args, **kwargs)
-        _owner_units(self.fields["unit"], units)
+        # Reassigned to a unit in service, or left with the (perhaps retired) unit it has.
+        _owner_units(self.fields["unit"], units.offered(rectification.unit_id))
 
 
 # --- The review of a whole university ------------------------------------------------------------

@@ -35,6 +35,7 @@ from tracker.assessments.models.standards import StandardItem
 from tracker.assessments.querysets import standard_items_for_page
 from tracker.assessments.services import assessments as service
 from tracker.assessments.services.standards import CENT, score_choices
+from tracker.assessments.views.copying import round_copy_links
 from tracker.org.forms import add_errors
 from tracker.org.history import changes_for
 from tracker.org.models import OrgUnit, Profile
@@ -245,6 +246,7 @@ def round_board(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": access.can_manage_rounds(user, assessment_round.institution_id),
         # Units the round names are exactly those on the board; none named, every unit of the kind is.
         "chosen": any(unit.named for unit in units),
+        **round_copy_links(request, assessment_round),
     }
     return render(request, "tracker/assessments/round_board.html", context)
 

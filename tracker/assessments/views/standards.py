@@ -27,6 +27,7 @@ from tracker.assessments.services.standards import (
     standard_import_unsign,
     standard_name_taken,
 )
+from tracker.assessments.views.copying import standard_copy_links
 
 
 def standard_list(request: HttpRequest) -> HttpResponse:
@@ -60,6 +61,7 @@ def standard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "item_count": len(items),
         "full_marks": sum((block.points for block in blocks), Decimal("0")),
         "bonus_maximum": sum((block.bonus for block in blocks), Decimal("0")),
+        **standard_copy_links(request, standard),
     }
     return render(request, "tracker/standards/standard_detail.html", context)
 

@@ -114,6 +114,7 @@ def create_account(actor: AbstractBaseUser, institution: Institution, data: Acco
              % {"unit": data.unit.name})
     user = _new_user(data)
     _validate_user(user, errors)
+    user._history_user = actor
     user.save()
     profile_assign_role(user=user, role=data.role, institution=institution, unit=data.unit)
     return user
@@ -146,6 +147,7 @@ def account_update(*, actor: AbstractBaseUser, account: AbstractBaseUser, data: 
     current.last_name = ""
     current.email = data.email.strip()
     _validate_user(current, errors)
+    current._history_user = actor
     current.save(update_fields=["username", "first_name", "last_name", "email"])
     if data.role != profile.role or (data.unit.pk if data.unit else None) != profile.unit_id:
         profile_assign_role(user=current, role=data.role, institution=profile.institution, unit=data.unit)
@@ -165,6 +167,7 @@ def account_set_active(*, actor: AbstractBaseUser, account: AbstractBaseUser, ac
         raise ValidationError(_("This account is already active.") if active
                               else _("This account is already deactivated."))
     current.is_active = active
+    current._history_user = actor
     current.save(update_fields=["is_active"])
     return current
 

@@ -88,6 +88,16 @@ def _lookup(choices: Iterable[Any]) -> dict[str, str]:
     return found
 
 
+# What offices write for a role besides its label (二级关工委秘书 is also 学院秘书, 校领导 is 领导 …).
+ROLE_ALIASES = {
+    "学院秘书": Role.SECRETARY, "秘书": Role.SECRETARY, "二级关工委秘书长": Role.SECRETARY,
+    "工作人员": Role.STAFF, "关工委工作人员": Role.STAFF, "校关工委秘书": Role.STAFF,
+    "联络员": Role.LIAISON, "委员单位联系人": Role.LIAISON,
+    "领导": Role.LEADER, "学校领导": Role.LEADER,
+    "专家": Role.REVIEWER, "评审": Role.REVIEWER,
+}
+
+
 def _allowed(choices: Iterable[Any]) -> str:
     return "、".join(setup_xlsx.chinese_label(choice) for choice in choices)
 
@@ -106,7 +116,7 @@ class _Checker:
     def __init__(self, institution: Institution):
         self.institution = institution
         self.kinds = _lookup(Kind(kind) for kind in UNIT_KINDS)
-        self.roles = _lookup(Role)
+        self.roles = {**ROLE_ALIASES, **_lookup(Role)}
         self.units_by_name: dict[str, OrgUnit] = {}
         units = list(OrgUnit.objects.filter(institution=institution).exclude(kind__in=OrgUnit.OUTSIDE_KINDS))
         for unit in units:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tracker import access
 from tracker.org.forms import add_errors
-from tracker.org.history import changes_for
+from tracker.org.history import account_changes
 from tracker.org.models import Institution, OrgUnit
 from tracker.setup import xlsx as setup_xlsx
 from tracker.setup.forms import AccountForm
@@ -50,7 +50,7 @@ def _account_units(institution: Institution, account=None):
 def _account_form_page(request: HttpRequest, form: AccountForm, institution: Institution, account=None, *,
                        status: int = 200) -> HttpResponse:
     context = {**frame(request, institution), "form": form, "account": account,
-               "history": changes_for(account.profile) if account is not None else [],
+               "history": account_changes(account) if account is not None else [],
                "is_self": account is not None and account.pk == request.user.pk}
     return render(request, "tracker/setup/account_form.html", context, status=status)
 

@@ -51,6 +51,7 @@ class NeedForm(_TaggedItemForm):
 
     def __init__(self, *args, units: QuerySet[OrgUnit], **kwargs):
         super().__init__(*args, **kwargs)
+        units = units.offered()  # a new need: never a retired unit's
         self.fields["unit"].queryset = units
         self.fields["unit"].label_from_instance = lambda unit: unit.label
         self.fields["title"].label = _("What is needed")

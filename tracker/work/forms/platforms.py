@@ -113,8 +113,9 @@ class PlatformForm(forms.Form):
         super().__init__(*args, **kwargs)
         if platform is None:
             del self.fields["version"]
-        self.fields["owner"].queryset = owners
-        self.fields["host"].queryset = hosts
+        # A retired unit is offered only to the platform it already owns or hosts.
+        self.fields["owner"].queryset = owners.offered(platform.owner_id if platform is not None else None)
+        self.fields["host"].queryset = hosts.offered(platform.host_id if platform is not None else None)
         people = people.for_roster()
         leaders = people
         if platform is not None and platform.volunteer_leader_id:
@@ -187,6 +188,8 @@ class ActivityForm(forms.Form):
         self, *args, units: QuerySet[OrgUnit], platforms: QuerySet[WorkPlatform], people: QuerySet[Volunteer],
         activity: Activity | None = None, **kwargs,
     ) -> None:
+        # A retired unit records no new work; an entry it already has keeps it on offer.
+        units = units.offered(activity.unit_id if activity is not None else None)
         if activity is not None:
             initial = {name: getattr(activity, name) for name in (
                 "date", "kind", "title", "retiree_count", "youth_count", "notes", "version",
