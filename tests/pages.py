@@ -58,6 +58,11 @@ def main_pages() -> list[MainPage]:
         MainPage("standard-import", "导入标准", "staff", reverse("tracker:standard-import")),
         MainPage("rounds", "对标找差自评", "staff", reverse("tracker:round-list")),
         MainPage("round-board", "报送情况", "staff", reverse("tracker:round-board", args=[rnd.pk])),
+        # the plan editor and the 推进表 import (issue 14)
+        MainPage("plan-editor", "编辑计划", "staff", reverse("tracker:plan-editor", args=[plan.pk])),
+        MainPage("plan-create", "新建计划", "staff", reverse("tracker:plan-create")),
+        MainPage("task-edit", "编辑任务", "staff", reverse("tracker:task-edit", args=[task.pk])),
+        MainPage("plan-import", "导入推进表", "staff", reverse("tracker:plan-import")),
         # copy forward (issue 14.5)
         MainPage("plan-copy", "复制计划到新周期", "staff", reverse("tracker:plan-copy", args=[plan.pk])),
         MainPage("standard-copy", "复制标准到新周期", "staff", reverse("tracker:standard-copy", args=[standard.pk])),

@@ -421,3 +421,27 @@ def test_the_work_area_filter_is_offered_only_where_the_plan_has_work_areas(uni,
     assert 'name="work_area"' not in html and "工作领域" not in html
     WorkArea.objects.create(plan=world.plan, order=1, name="平台建设")
     assert 'name="work_area"' in client_for(staff).get(world.plan.get_absolute_url()).content.decode()
+
+
+def test_the_dashboard_lists_filter_by_work_area_and_keep_the_figures_whole(uni):
+    plan = new_plan(uni, start_date=D(2020, 1, 1), end_date=D(2020, 12, 31))
+    teams = editing.work_area_add(actor=uni.staff, plan=plan, name="队伍建设")
+    platforms = editing.work_area_add(actor=uni.staff, plan=plan, name="平台建设")
+    phase = editing.phase_add(actor=uni.staff, plan=plan, data=PhaseData(name="已过期")).obj
+    for n, area in enumerate([teams, teams, platforms, None]):
+        editing.task_add(actor=uni.staff, plan=plan, phase=phase, data=task_data(str(n + 1), work_area=area))
+    client = client_for(uni.staff)
+
+    whole = client.get(reverse("tracker:dashboard")).content.decode()
+    assert whole.count('class="due-area"') == 4 and 'name="work_area"' in whole
+    narrowed = client.get(reverse("tracker:dashboard"), {"work_area": "队伍建设"})
+    assert narrowed.status_code == 200
+    html = narrowed.content.decode()
+    assert html.count('<td class="due-area">队伍建设</td>') == 2 and html.count('class="due-area"') == 2
+    assert '<option value="队伍建设" selected>' in html
+    figures = narrowed.context["dashboard"].figures
+    assert [f.value for f in figures] == [f.value for f in client.get(reverse("tracker:dashboard")).context[
+        "dashboard"].figures]
+    # An area the dashboard does not have leaves the lists whole rather than empty.
+    assert client.get(reverse("tracker:dashboard"), {"work_area": "不存在"}).content.decode().count(
+        'class="due-area"') == 4

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 
 from tracker import access
@@ -183,6 +183,21 @@ def _close_gap(rows: models.QuerySet, removed: int) -> None:
     """After a deletion, the rows after `removed` move one place up (ascending: each into the place just freed)."""
     for row in rows.filter(order__gt=removed).order_by("order"):
         type(row).objects.filter(pk=row.pk).update(order=row.order - 1)
+
+
+def _renumber_moved(actor: AbstractBaseUser, siblings: QuerySet, current: models.Model, up: bool) -> None:
+    """Move `current` one place up or down among `siblings` (rows with no unique order: work areas, tasks) and
+    number them 1, 2, … again; at either end nothing moves."""
+    rows = list(siblings.select_for_update().order_by("order", "pk"))
+    index = next(n for n, sibling in enumerate(rows) if sibling.pk == current.pk)
+    target = index - 1 if up else index + 1
+    if not 0 <= target < len(rows):
+        return
+    rows[index], rows[target] = rows[target], rows[index]
+    for position, sibling in enumerate(rows, start=1):
+        if sibling.order != position:
+            sibling.order = position
+            _save(actor, sibling)
 
 
 def _swap(actor: AbstractBaseUser, first: models.Model, second: models.Model, free: int) -> None:
@@ -476,16 +491,7 @@ def work_area_rename(*, actor: AbstractBaseUser, area: WorkArea, loaded_name: st
 @transaction.atomic
 def work_area_move(*, actor: AbstractBaseUser, area: WorkArea, loaded_name: str, up: bool) -> WorkArea:
     current = _locked_area(actor, area, loaded_name)
-    siblings = list(WorkArea.objects.select_for_update().filter(plan_id=current.plan_id).order_by("order", "pk"))
-    index = next(n for n, sibling in enumerate(siblings) if sibling.pk == current.pk)
-    target = index - 1 if up else index + 1
-    if not 0 <= target < len(siblings):
-        return current
-    siblings[index], siblings[target] = siblings[target], siblings[index]
-    for position, sibling in enumerate(siblings, start=1):
-        if sibling.order != position:
-            sibling.order = position
-            _save(actor, sibling)
+    _renumber_moved(actor, WorkArea.objects.filter(plan_id=current.plan_id), current, up)
     return current
 
 
@@ -642,16 +648,7 @@ def task_update(*, actor: AbstractBaseUser, task: Task, loaded_version: int, dat
 def task_move(*, actor: AbstractBaseUser, task: Task, loaded_version: int, up: bool) -> Task:
     """One place up or down among the tasks of its stage."""
     current = _locked_task(actor, task, loaded_version)
-    siblings = list(Task.objects.select_for_update().filter(stage_id=current.stage_id).order_by("order", "pk"))
-    index = next(n for n, sibling in enumerate(siblings) if sibling.pk == current.pk)
-    target = index - 1 if up else index + 1
-    if not 0 <= target < len(siblings):
-        return current
-    siblings[index], siblings[target] = siblings[target], siblings[index]
-    for position, sibling in enumerate(siblings, start=1):
-        if sibling.order != position:
-            sibling.order = position
-            _save(actor, sibling)
+    _renumber_moved(actor, Task.objects.filter(stage_id=current.stage_id), current, up)
     return current
 
 

@@ -26,6 +26,7 @@ cached Dashboard is shared: nothing may change it (the page and the exports only
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import threading
@@ -194,6 +195,19 @@ class Dashboard:
     def with_work_areas(self) -> bool:
         """Whether the due lists show a work-area column: some task listed has one."""
         return any(item.work_area for item in self.overdue + self.upcoming)
+
+    @property
+    def work_areas(self) -> list[str]:
+        """The work areas of the tasks listed, in the order they first come: the choices of the lists' filter."""
+        return list(dict.fromkeys(item.work_area for item in self.overdue + self.upcoming if item.work_area))
+
+    def in_work_area(self, name: str) -> Dashboard:
+        """A copy whose overdue and due-soon lists hold only the tasks of one work area (the kept dashboard is
+        shared, so it is never filtered in place); figures, timelines and tables stay whole."""
+        overdue = [item for item in self.overdue if item.work_area == name]
+        upcoming = [item for item in self.upcoming if item.work_area == name]
+        return dataclasses.replace(self, overdue=overdue, overdue_total=len(overdue), upcoming=upcoming,
+                                   upcoming_total=len(upcoming))
 
 
 # --- Snapshots: the dashboard as JSON and back ---------------------------------------------------

@@ -105,9 +105,13 @@ def _body(dashboard: Dashboard) -> str:
 def _page(request: HttpRequest, dashboard: Dashboard, *, snapshot: ReportSnapshot | None = None,
           as_of_form: AsOfForm | None = None, status: int = 200) -> HttpResponse:
     user = request.user
+    work_areas = dashboard.work_areas
+    dashboard, work_area = _in_work_area(request, dashboard)
     context = {
         "dashboard": dashboard,
         "body": _body(dashboard),
+        "work_areas": work_areas,
+        "work_area": work_area,
         "snapshot": snapshot,
         "as_of_form": as_of_form,
         "snapshot_form": (SnapshotForm(initial={"as_of": dashboard.as_of})
@@ -128,6 +132,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form, as_of = _as_of(request)
     status = 400 if form.is_bound and not form.is_valid() else 200
     return _page(request, build_dashboard(institution, as_of), as_of_form=form, status=status)
+
+
+def _in_work_area(request: HttpRequest, dashboard: Dashboard) -> tuple[Dashboard, str]:
+    """The dashboard with its due lists narrowed to the work area asked for (?work_area=队伍建设), if it has it."""
+    area = request.GET.get("work_area", "")
+    if area and area in dashboard.work_areas:
+        return dashboard.in_work_area(area), area
+    return dashboard, ""
 
 
 @require_GET
