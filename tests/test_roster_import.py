@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -421,20 +420,29 @@ def test_checking_a_file_takes_the_same_queries_for_3_or_300_rows(world, staff):
     assert stage_queries(world, staff, many_rows(3, units)) == stage_queries(world, staff, many_rows(300, units))
 
 
-def test_twenty_thousand_rows_are_checked_and_applied_in_reasonable_time(world, staff):
+def apply_queries(world, actor, rows) -> int:
+    """Queries to check and apply a file of `rows`, into an empty roster."""
+    Volunteer.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        preview = roster_import_stage(actor=actor, upload=upload(workbook_bytes(rows)), institution=world.institution)
+        assert not preview.errors
+        result = roster_import_apply(actor=actor, roster_import=preview.record)
+    assert result.created == Volunteer.objects.count() == len(rows)
+    assert Volunteer.objects.filter(specialities__name="书法").count() == len(rows)
+    return len(queries.captured_queries)
+
+
+def test_checking_and_applying_never_take_a_query_per_row(world, staff):
+    # Large files stay quick because nothing is done a row at a time in the database: the file is checked in a
+    # fixed number of queries and written in batched inserts (the volunteers, their history and their specialities;
+    # SQLite's limit on variables per statement makes its batches smaller). How long the largest file accepted
+    # takes is a matter for a benchmark, not for a timed test.
     for n in range(30):
         OrgUnitFactory(institution=world.institution, kind=OrgUnit.Kind.COLLEGE, name=f"测试学院{n}")
     units = [f"测试学院{n}" for n in range(30)]
-    content = workbook_bytes(many_rows(roster_xlsx.MAX_ROWS, units))
-    started = time.monotonic()
-    preview = roster_import_stage(actor=staff, upload=upload(content), institution=world.institution)
-    checked = time.monotonic()
-    assert not preview.errors and len(preview.creates) == roster_xlsx.MAX_ROWS
-    result = roster_import_apply(actor=staff, roster_import=preview.record)
-    applied = time.monotonic()
-    assert result.created == Volunteer.objects.count() == roster_xlsx.MAX_ROWS
-    assert Volunteer.objects.filter(specialities__name="书法").count() == roster_xlsx.MAX_ROWS
-    assert checked - started < 90 and applied - checked < 90, (checked - started, applied - checked)
+    few = apply_queries(world, staff, many_rows(30, units))
+    many = apply_queries(world, staff, many_rows(3000, units))
+    assert many - few <= 3000 // 15, (few, many)  # one query per row or more would add 3,000
 
 
 def test_a_year_one_date_is_refused_by_row_and_column_and_nothing_stored(world, staff):
