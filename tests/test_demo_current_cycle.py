@@ -120,3 +120,12 @@ def test_seeding_again_changes_nothing(demo):
     after = (Plan.objects.count(), Task.objects.count(), TaskUpdate.objects.count(), TaskParty.objects.count(),
              list(Task.objects.filter(stage__phase__plan=plan).values_list("status", "progress", "version")))
     assert after == before
+
+
+def test_no_task_of_the_demo_plan_falls_outside_its_phase(demo):
+    # A newcomer's first editor page should not open on warnings the demo made itself. Due dates are at most
+    # 80 days ahead in a phase that ends at least three whole months after today, whatever day seed_demo runs.
+    from tracker.plans.editing import task_warnings
+
+    tasks = Task.objects.filter(stage__phase__plan=_plan()).select_related("stage__phase__plan")
+    assert tasks and {task.number: task_warnings(task) for task in tasks if task_warnings(task)} == {}

@@ -122,7 +122,7 @@ def _phases(today: dt.date) -> list[dict]:
                 {"goal": "", "start": None, "end": None, "tasks": [
                     DemoTask("建强五老骨干队伍", "摸清离退休老同志底数，动员更多老同志参与关工委工作，"
                              "骨干层人数占参与人数的比例不低于20%。", "队伍建设", [COMMITTEE],
-                             [COLLEGES, "离退休工作处"], due_in=150, reports=[
+                             [COLLEGES, "离退休工作处"], due_in=80, reports=[
                                  Report(300, "完成离退休老同志信息摸底。", GOING, 30),
                                  Report(90, "离退休工作处新动员老同志23人参加关工委工作。", actor="liaison"),
                                  Report(60, "骨干层比例达到18%，继续动员。", GOING, 55)]),
@@ -149,7 +149,7 @@ def _phases(today: dt.date) -> list[dict]:
                              "纳入二级单位年度考核。", "机制建设", [PARTY], [COMMITTEE, "组织部"], reports=[
                                  Report(70, "工作例会制度已试行，考核办法起草中。", GOING, 30)]),
                     DemoTask("推进老少共建实践基地建设", "依托委员单位建设老少共建实践基地，组织老同志与青年学生"
-                             "共同开展实践活动。", "平台建设", ["团委"], ["离退休工作处", COLLEGES], due_in=100),
+                             "共同开展实践活动。", "平台建设", ["团委"], ["离退休工作处", COLLEGES], due_in=75),
                 ]},
             ],
         },
