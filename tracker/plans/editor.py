@@ -9,6 +9,7 @@ others saved since (409).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -246,28 +247,45 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form, status=400, **page)
 
 
+def _versioned_edit(request: HttpRequest, record, *, page: dict, form_for: Callable, reload: Callable,
+                    save: Callable, saved: Callable, done: str) -> HttpResponse:
+    """The edit page of a record that carries a `version` (plan, phase, stage, task): GET the form; POST save it at
+    the version the form was loaded at. A refused save answers 400 with the form's errors, or 409 with the other
+    person's change and the input kept against the record as it now is; a save goes back to the editor.
+
+    `form_for(data, record)` makes the form, `reload()` reads the record again after a stale refusal,
+    `save(form)` calls the service and returns its `Edited`, `saved(edited)` is the message."""
+    if request.method == "GET":
+        return _form_page(request, form_for(None, record), **page)
+    form = form_for(request.POST, record)
+    if not form.is_valid() or _version(form) is None:
+        return _form_page(request, form, status=400, **page)
+    try:
+        edited = save(form)
+    except StaleEditError as stale:
+        current = reload()
+        form = refused_as_stale(request, stale, current, lambda bound: form_for(bound, current))
+        if "delete_version" in page:
+            page = {**page, "delete_version": current.version}
+        return _form_page(request, form, status=409, stale_changes=stale.changes, **page)
+    except ValidationError as error:
+        add_errors(form, error)
+        return _form_page(request, form, status=400, **page)
+    _tell(request, saved(edited), edited.warnings)
+    return redirect(done)
+
+
 @require_http_methods(["GET", "POST"])
 def plan_update(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _editable_plan(request, pk)
     page = {"plan": plan, "title": _("The plan's own fields"), "action": reverse("tracker:plan-update", args=[pk]),
             "cancel": editor_url(plan), "history": changes_in(plan.history.all(), limit=20)}
-    if request.method == "GET":
-        return _form_page(request, PlanForm(plan=plan), **page)
-    form = PlanForm(request.POST, plan=plan)
-    if not form.is_valid() or _version(form) is None:
-        return _form_page(request, form, status=400, **page)
-    try:
-        edited = editing.plan_update(actor=request.user, plan=plan, loaded_version=_version(form),
-                                     data=form.to_data())
-    except StaleEditError as stale:
-        plan = _editable_plan(request, pk)
-        form = refused_as_stale(request, stale, plan, lambda bound: PlanForm(bound, plan=plan))
-        return _form_page(request, form, status=409, stale_changes=stale.changes, **page)
-    except ValidationError as error:
-        add_errors(form, error)
-        return _form_page(request, form, status=400, **page)
-    _tell(request, _("The plan was saved."), edited.warnings)
-    return redirect(editor_url(plan))
+    return _versioned_edit(
+        request, plan, page=page, form_for=lambda data, record: PlanForm(data, plan=record),
+        reload=lambda: _editable_plan(request, pk),
+        save=lambda form: editing.plan_update(actor=request.user, plan=plan, loaded_version=_version(form),
+                                              data=form.to_data()),
+        saved=lambda edited: _("The plan was saved."), done=editor_url(plan))
 
 
 @require_http_methods(["GET", "POST"])
@@ -295,27 +313,15 @@ def phase_update(request: HttpRequest, pk: int) -> HttpResponse:
     plan = phase.plan
     page = {"plan": plan, "title": _("Edit the phase “%(name)s”") % {"name": phase.name},
             "action": reverse("tracker:phase-update", args=[pk]), "cancel": editor_url(plan, f"phase-{pk}"),
-            "history": changes_in(phase.history.all(), limit=20), "delete_url": reverse("tracker:phase-delete",
-                                                                                       args=[pk]),
-            "delete_version": phase.version}
-    if request.method == "GET":
-        return _form_page(request, PhaseForm(phase=phase), **page)
-    form = PhaseForm(request.POST, phase=phase)
-    if not form.is_valid() or _version(form) is None:
-        return _form_page(request, form, status=400, **page)
-    try:
-        edited = editing.phase_update(actor=request.user, phase=phase, loaded_version=_version(form),
-                                      data=form.to_data())
-    except StaleEditError as stale:
-        phase = _phase(request, pk)
-        form = refused_as_stale(request, stale, phase, lambda bound: PhaseForm(bound, phase=phase))
-        return _form_page(request, form, status=409, stale_changes=stale.changes,
-                          **{**page, "delete_version": phase.version})
-    except ValidationError as error:
-        add_errors(form, error)
-        return _form_page(request, form, status=400, **page)
-    _tell(request, _("The phase “%(name)s” was saved.") % {"name": edited.obj.name}, edited.warnings)
-    return redirect(editor_url(plan, f"phase-{pk}"))
+            "history": changes_in(phase.history.all(), limit=20),
+            "delete_url": reverse("tracker:phase-delete", args=[pk]), "delete_version": phase.version}
+    return _versioned_edit(
+        request, phase, page=page, form_for=lambda data, record: PhaseForm(data, phase=record),
+        reload=lambda: _phase(request, pk),
+        save=lambda form: editing.phase_update(actor=request.user, phase=phase, loaded_version=_version(form),
+                                               data=form.to_data()),
+        saved=lambda edited: _("The phase “%(name)s” was saved.") % {"name": edited.obj.name},
+        done=editor_url(plan, f"phase-{pk}"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -346,24 +352,12 @@ def stage_update(request: HttpRequest, pk: int) -> HttpResponse:
             "action": reverse("tracker:stage-update", args=[pk]), "cancel": editor_url(plan, f"phase-{stage.phase_id}"),
             "history": changes_in(stage.history.all(), limit=20),
             "delete_url": reverse("tracker:stage-delete", args=[pk]), "delete_version": stage.version}
-    if request.method == "GET":
-        return _form_page(request, StageForm(stage=stage), **page)
-    form = StageForm(request.POST, stage=stage)
-    if not form.is_valid() or _version(form) is None:
-        return _form_page(request, form, status=400, **page)
-    try:
-        edited = editing.stage_update(actor=request.user, stage=stage, loaded_version=_version(form),
-                                      data=form.to_data())
-    except StaleEditError as stale:
-        stage = _stage(request, pk)
-        form = refused_as_stale(request, stale, stage, lambda bound: StageForm(bound, stage=stage))
-        return _form_page(request, form, status=409, stale_changes=stale.changes,
-                          **{**page, "delete_version": stage.version})
-    except ValidationError as error:
-        add_errors(form, error)
-        return _form_page(request, form, status=400, **page)
-    _tell(request, _("The stage was saved."), edited.warnings)
-    return redirect(editor_url(plan, f"phase-{stage.phase_id}"))
+    return _versioned_edit(
+        request, stage, page=page, form_for=lambda data, record: StageForm(data, stage=record),
+        reload=lambda: _stage(request, pk),
+        save=lambda form: editing.stage_update(actor=request.user, stage=stage, loaded_version=_version(form),
+                                               data=form.to_data()),
+        saved=lambda edited: _("The stage was saved."), done=editor_url(plan, f"phase-{stage.phase_id}"))
 
 
 def _task_form_parts(plan: Plan, task: Task | None = None) -> dict:
@@ -409,31 +403,22 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
 def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
     plan = task.stage.phase.plan
-    parts = _task_form_parts(plan, task)
     page = {"plan": plan, "title": _("Edit task %(code)s") % {"code": task.code},
             "action": reverse("tracker:task-edit", args=[pk]), "cancel": editor_url(plan, f"task-{pk}"),
             "delete_url": reverse("tracker:task-delete", args=[pk]), "delete_version": task.version,
             "intro": _("Its status and progress are changed by progress updates, on the task's page.")}
-    if request.method == "GET":
-        return _form_page(request, TaskForm(task=task, **parts), **page)
-    form = TaskForm(request.POST, task=task, **parts)
-    if not form.is_valid() or _version(form) is None:
-        return _form_page(request, form, status=400, **page)
-    phase, stage = form.place()
-    try:
-        edited = editing.task_update(actor=request.user, task=task, loaded_version=_version(form),
-                                     data=form.to_data(), phase=phase, stage=stage)
-    except StaleEditError as stale:
-        task = _task(request, pk)
-        parts = _task_form_parts(plan, task)
-        form = refused_as_stale(request, stale, task, lambda bound: TaskForm(bound, task=task, **parts))
-        return _form_page(request, form, status=409, stale_changes=stale.changes,
-                          **{**page, "delete_version": task.version})
-    except ValidationError as error:
-        add_errors(form, error)
-        return _form_page(request, form, status=400, **page)
-    _tell(request, _("Task %(number)s was saved.") % {"number": edited.obj.number}, edited.warnings)
-    return redirect(editor_url(plan, f"task-{pk}"))
+
+    def save(form) -> editing.Edited:
+        phase, stage = form.place()
+        return editing.task_update(actor=request.user, task=task, loaded_version=_version(form),
+                                   data=form.to_data(), phase=phase, stage=stage)
+
+    return _versioned_edit(
+        request, task, page=page,
+        form_for=lambda data, record: TaskForm(data, task=record, **_task_form_parts(plan, record)),
+        reload=lambda: _task(request, pk), save=save,
+        saved=lambda edited: _("Task %(number)s was saved.") % {"number": edited.obj.number},
+        done=editor_url(plan, f"task-{pk}"))
 
 
 # --- Moves and deletions (buttons on the editor page) ------------------------------------------
