@@ -218,6 +218,25 @@ PORTAL_BASE_URL = (env.str("PORTAL_BASE_URL", default="") or "http://127.0.0.1:8
 # 0 builds it on every request.
 DASHBOARD_CACHE_SECONDS = env.float("DASHBOARD_CACHE_SECONDS", default=30)
 
+# --- Several servers: Redis for the cache and the task queue (docs/deploy.md, "Several servers") ---------------
+# REDIS_URL=redis://host:6379 names one Redis server for both: the cache in its database 1, the queue's broker in
+# database 0. CACHE_URL and CELERY_BROKER_URL, where set, win over it.
+REDIS_URL = env.str("REDIS_URL", default="").rstrip("/")
+
+# The task queue (Celery, youthwork/celery.py). Without a broker each task runs at once in the process that queued
+# it, so one machine needs nothing but Python.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or (f"{REDIS_URL}/0" if REDIS_URL else "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True  # a task's outcome is kept in the portal's own records (an export job, a claim)
+# A task is acknowledged when it has run, not when a worker took it: a worker stopped half-way leaves it queued for
+# the next worker (each task is written to be run twice without doing its work twice).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+
 # Django's cache: what is counted or kept between requests (the sign-in and API rate limits). In production a file
 # cache under var/ by default, which every gunicorn worker of the server shares, so that a limit holds as written;
 # for two or more servers CACHE_URL=redis://host:6379/1 (Django's RedisCache; docs/deploy.md § 11). The development
