@@ -58,6 +58,13 @@ TEST_WORKERS ?= auto
 test: $(VENV)/.dev $(if $(shell command -v npm),$(VNU_STAMP))
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
+# Issue 18: the two-server test (tests/multiserver): a fresh database on the PostgreSQL server DATABASE_URL names (else
+# 127.0.0.1:5432), Redis, two gunicorn servers and a Celery worker on loopback; logs in test-artifacts/multiserver/.
+.PHONY: test-multiserver
+## test-multiserver: two app servers, Redis and a worker against PostgreSQL (needs redis-server; `make test` skips it)
+test-multiserver: $(VENV)/.dev
+	MULTISERVER=1 $(BIN)/python -m pytest -p no:xdist tests/multiserver
+
 ## test-browser: only the browser tests
 test-browser: $(VENV)/.dev
 	$(BIN)/python -m pytest tests/browser
@@ -81,12 +88,14 @@ $(VENV)/.bench: requirements.txt requirements-bench.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	touch $@ $(VENV)/.runtime
 
-## bench: the portal's speed at one university and at ten, beside a bare page of the same size (docs/benchmarks.md).
+## bench: the portal's speed at one university, at ten and at the province's 160 through one and two app servers
+## with Redis (issue 18), beside a bare page of the same size (docs/benchmarks.md).
 ## PostgreSQL on loopback (.ci/start-postgres, as root) unless DATABASE_URL names a server; the database used is
 ## youthwork_bench on that server, dropped and made anew. Writes bench/results.json and the table in the doc.
 bench: $(VENV)/.bench
 	@if [ "$$(id -u)" = 0 ]; then \
 	  need=""; command -v wrk >/dev/null || need="wrk"; \
+	  command -v redis-server >/dev/null || need="$$need redis-server"; \
 	  if [ -z "$$DATABASE_URL" ] && ! command -v pg_ctlcluster >/dev/null; then need="$$need postgresql"; fi; \
 	  if [ -n "$$need" ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; \

@@ -5,7 +5,8 @@ Scale 1 is one university: 30 colleges, 25 member units, 3,000 volunteers on the
 苏州大学's 9) with 10 dated updates on every task, the seed quotas (fixtures/seed_quotas.json), a 28-item college
 standard made here, 30 college self-assessments × 28 items, the rectification list, a zone review, the double
 menus, and history records for every row (`bulk_create_with_history`), with several per task (one per update).
-Scale 10 is ten such universities in one deployment. A scale below 1 (e.g. 0.02) is one small university, every
+Scale 10 is ten such universities in one deployment; scale 160 with universities 11-160 LIGHT (`light_from=11`) is a
+province (issue 18). A scale below 1 (e.g. 0.02) is one small university, every
 count multiplied by the scale (with small minimums), for tests.
 
 Deterministic: university n draws everything from `random.Random(f"{seed}:{n}")`, so the same seed gives the
@@ -91,6 +92,13 @@ class Size:
 
 
 UNIVERSITY = Size()
+# The province (issue 18): 160 universities, as the zones issue counts them. Generating 160 full universities takes
+# ten minutes or more here (the ledger and the roster are nine tenths of the time), so `bench_generate --scale 160
+# --light-from 11` makes universities 11-160 lighter but whole: every college and member unit, every account, both
+# plans with all their tasks, the quotas, the standard and its round of 30 × 28 self-assessments, the rectification
+# list and the zone review, with a tenth of the roster and of the platforms, 400 ledger entries, 2 updates per task.
+LIGHT = replace(UNIVERSITY, volunteers=300, platforms=12, activities=400, updates_per_task=2)
+PROVINCE = 160
 
 
 def universities_for(scale: float) -> tuple[int, Size]:
@@ -102,6 +110,11 @@ def universities_for(scale: float) -> tuple[int, Size]:
     if scale != int(scale):
         raise ValueError("a scale of 1 or more must be a whole number of universities")
     return int(scale), UNIVERSITY
+
+
+def size_for(index: int, size: Size, light_from: int | None) -> Size:
+    """University `index`'s size: `size`, or LIGHT from `light_from` on (None: never)."""
+    return LIGHT if light_from is not None and index >= light_from and size == UNIVERSITY else size
 
 
 def code_for(index: int) -> str:
@@ -867,8 +880,9 @@ class Generated:
 
 
 def generate(scale: float = 1, *, seed: int = DEFAULT_SEED, today: dt.date | None = None,
-             progress: Callable[[str], None] | None = None) -> Generated:
-    """Make the universities `scale` asks for, each in its own transaction; those already present are kept."""
+             progress: Callable[[str], None] | None = None, light_from: int | None = None) -> Generated:
+    """Make the universities `scale` asks for, each in its own transaction; those already present are kept.
+    From university `light_from` on (if given), each is LIGHT: the province's many universities in a few minutes."""
     count, size = universities_for(scale)
     today = today or timezone.localdate()
     result = Generated()
@@ -879,7 +893,7 @@ def generate(scale: float = 1, *, seed: int = DEFAULT_SEED, today: dt.date | Non
             result.skipped.append(code)
             continue
         with transaction.atomic():
-            university = University(index, seed, size, shared, today)
+            university = University(index, seed, size_for(index, size, light_from), shared, today)
             university.build()
         university.counts.pop("evidence_made", None)
         result.counts.update(university.counts)

@@ -1,6 +1,6 @@
-"""`make bench`: the portal's speed at university (scale 1) and province (scale 10) scale, beside the stack's ceiling.
+"""`make bench`: the portal's speed at one university, at ten and at a province's 160, beside the stack's ceiling.
 
-    .venv/bin/python bench/run.py                 # what `make bench` runs: the whole benchmark (≈ 8 minutes)
+    .venv/bin/python bench/run.py                 # what `make bench` runs: the whole benchmark (≈ 15 minutes)
     .venv/bin/python bench/run.py profile dashboard [--requests 20]   # cProfile of one page on the bench database
 
 The run, in order (docs/benchmarks.md explains every figure):
@@ -15,7 +15,11 @@ The run, in order (docs/benchmarks.md explains every figure):
    (bench/urls.py) for as long, one after the other: requests per second, p50 and p99 latency, ratio page / bare;
 4. scale 10 generated (universities 2-10 added), every page measured in process again: the query counts must not
    change;
-5. bench/results.json written (the previous one compared first), and the table in docs/benchmarks.md refreshed.
+5. the province (issue 18): 160 universities (11-160 lighter, bench/benchdata.py LIGHT); university 1's dashboard
+   and the administrator's dashboard of university 10 in process, then under load through one and through two
+   gunicorn servers with Redis as their cache (bench/stack.py), at 8 and 32 connections, each beside its bare page
+   (--no-province skips it; --only province runs it alone);
+6. bench/results.json written (the previous one compared first), and the tables in docs/benchmarks.md refreshed.
 """
 
 from __future__ import annotations
@@ -66,6 +70,8 @@ EXPORT_REQUESTS = int(os.environ.get("BENCH_EXPORT_REQUESTS", "5"))
 LOAD_AVERAGE: dict[str, list[float]] = {}  # the machine's 1, 5, 15-minute load: other work skews the figures
 TABLE_START, TABLE_END = "<!-- bench:table:start -->", "<!-- bench:table:end -->"
 RUN_START, RUN_END = "<!-- bench:run:start -->", "<!-- bench:run:end -->"
+PROVINCE_START, PROVINCE_END = "<!-- bench:province:start -->", "<!-- bench:province:end -->"
+PROVINCE_RUN_START, PROVINCE_RUN_END = "<!-- bench:province-run:start -->", "<!-- bench:province-run:end -->"
 
 
 def say(message: str) -> None:
@@ -435,6 +441,274 @@ def under_load(measured: dict[str, InProcess]) -> tuple[dict[str, Load], dict[st
     return pages, bares, tool
 
 
+# --- The province: 160 universities, one and two app servers with Redis (issue 18) -------------------------
+#
+# The data grows to 160 universities (10 full, 11-160 LIGHT: bench/benchdata.py). Two gunicorn servers (each
+# BENCH_WORKERS sync workers, bench/gunicorn.conf.py) and Redis start on loopback (bench/stack.py), Redis as the
+# cache of both (REDIS_URL). There is no load balancer: "one server" is wrk with all the connections against server
+# A (B idle); "two servers" is two wrk processes at once, half the connections each, against A and B. Their requests
+# per second add up; their latencies are merged from each process's distribution (bench/latency.lua prints it as
+# quantiles; merge_quantiles weighs each by its request count). Every window is followed by the bare page of the
+# same size under the same load. The province dashboard itself comes with issue 17; measured here are university
+# 1's dashboard (its committee staff) and the administrator's dashboard of one chosen university.
+
+PROVINCE_UNIVERSITIES = int(os.environ.get("BENCH_PROVINCE", "160"))  # fewer only to try the harness quickly
+PROVINCE_LIGHT_FROM = 11
+PROVINCE_CONCURRENCY = (8, 32)
+PROVINCE_ADMIN_OF = 10  # the administrator's dashboard is that of 基准测试大学10, the last full university
+LATENCY_SCRIPT = ROOT / "bench" / "latency.lua"
+
+
+def province_targets() -> list[Target]:
+    from django.urls import reverse
+
+    from bench.benchdata import code_for
+    from tracker.org.models import Institution
+
+    chosen = Institution.objects.get(code=code_for(PROVINCE_ADMIN_OF))
+    dashboard = reverse("tracker:dashboard")
+    return [
+        Target("dashboard", "university dashboard (基准测试大学01's committee staff)", dashboard),
+        Target("dashboard-admin", f"administrator's dashboard of {chosen.name}",
+               f"{dashboard}?institution={chosen.pk}"),
+    ]
+
+
+def admin_client():
+    """The administrator (`bench_admin`, made here if missing, no password), signed in with a confirmed second
+    factor, as the production profile asks of an administrator (OTP_ADMIN_REQUIRED)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from bench.benchdata import NOT_A_PASSWORD
+    from tracker.org.models import Profile
+    from tracker.org.services import profile_assign_role
+
+    admin, created = get_user_model().objects.get_or_create(
+        username="bench_admin", defaults={"first_name": "基准管理员", "password": NOT_A_PASSWORD})
+    if created:
+        profile_assign_role(user=admin, role=Profile.Role.ADMIN, institution=None)
+    device = (TOTPDevice.objects.filter(user=admin, confirmed=True).first()
+              or TOTPDevice.objects.create(user=admin, name="bench", confirmed=True))
+    client = Client()
+    client.force_login(admin)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def settings_cookie_name() -> str:
+    from django.conf import settings
+
+    return settings.SESSION_COOKIE_NAME
+
+
+def cookie_of(client) -> str:
+    name = settings_cookie_name()
+    return f"{name}={client.cookies[name].value}"
+
+
+def province_in_process() -> tuple[dict[str, InProcess], dict[str, str]]:
+    """The province pages in process (queries, median), and the session cookie each is measured with."""
+    clients = {"dashboard": signed_in_client(), "dashboard-admin": admin_client()}
+    results, cookies = {}, {}
+    for target in province_targets():
+        client = clients[target.name]
+        results[target.name] = r = measure_in_process(target, client)
+        cookies[target.name] = cookie_of(client)
+        say(f"  s{PROVINCE_UNIVERSITIES} {target.name:<17} {r.queries:>3} queries ({r.queries_again:>2} again)  "
+            f"median {r.median_ms:>8.1f} ms  {r.bytes:>9} bytes  main table {r.rows}×{r.cols}, bare {r.bare_ms} ms")
+    return results, cookies
+
+
+def merge_quantiles(runs: list[tuple[int, list[tuple[float, float]]]], share: float) -> float:
+    """The `share` quantile (0.5, 0.99) of several latency distributions together: each run's (requests,
+    [(percent, latency)…]) read as a step distribution function, weighted by its requests."""
+    total = sum(count for count, _points in runs)
+    if not total:
+        return float("nan")
+    candidates = sorted({latency for _count, points in runs for _p, latency in points})
+
+    def below(points: list[tuple[float, float]], value: float) -> float:
+        return max((percent for percent, latency in points if latency <= value), default=0.0) / 100
+
+    for value in candidates:
+        if sum(count * below(points, value) for count, points in runs) >= share * total - 1e-9:
+            return value
+    return candidates[-1]
+
+
+def load_servers(urls: list[str], path: str, cookie: str, connections: int, seconds: float) -> Load:
+    """wrk against every server in `urls` at once, `connections` shared out among them; one Load for all."""
+    share = max(1, connections // len(urls))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    processes = [subprocess.Popen(
+        ["wrk", "-t", str(min(2, share)), "-c", str(share), "-d", f"{seconds:g}s", "--timeout", "60s",
+         "-s", str(LATENCY_SCRIPT), "-H", f"Cookie: {cookie}", f"{url}{path}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for url in urls]
+    outputs = [process.communicate()[0] for process in processes]
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    runs, rps, errors, total = [], 0.0, 0, 0
+    for process, output in zip(processes, outputs, strict=True):
+        head = re.search(r"^BENCH requests=(\d+) duration_us=(\d+) status_errors=(\d+) connect_errors=(\d+) "
+                         r"timeouts=(\d+)", output, re.M)
+        if process.returncode or not head:
+            raise SystemExit(f"bench: wrk failed ({process.returncode}):\n{output}")
+        count, duration, status_errors, connect_errors, timeouts = map(int, head.groups())
+        points = [(float(p), int(us) / 1000) for p, us in re.findall(r"^BENCH-Q ([\d.]+) (\d+)", output, re.M)]
+        runs.append((count, points))
+        rps += count / (duration / 1e6) if duration else 0.0
+        errors += status_errors + connect_errors + timeouts
+        total += count
+    return Load(round(rps, 1), round(merge_quantiles(runs, 0.5), 1), round(merge_quantiles(runs, 0.99), 1), total,
+                errors, round(cpu / wall, 2))
+
+
+def province_under_load(measured: dict[str, InProcess], cookies: dict[str, str]) -> list[dict]:
+    from django.conf import settings
+
+    from bench.stack import Stack
+
+    windows = []
+    env = {"DJANGO_SECRET_KEY": settings.SECRET_KEY,  # the sessions made here must be good on the servers
+           "DJANGO_STATIC_COLLECTED": "true", "DJANGO_STATIC_ROOT": str(settings.STATIC_ROOT),
+           "OTP_ADMIN_REQUIRED": "true"}  # the production profile: the administrator's session has its factor
+    with Stack(logs=LOG_DIR / "province", database_url=os.environ["DATABASE_URL"], servers=2,
+               gunicorn_workers=WORKERS, worker=False, settings="bench.settings",
+               gunicorn_config=ROOT / "bench" / "gunicorn.conf.py", env=env) as stack:
+        stack.start()
+        say(f"  servers {', '.join(stack.urls)}; Redis {stack.redis_url} (the cache of both)")
+        for target in province_targets():
+            cookie = cookies[target.name]
+            for path in (target.url, bare_url(measured[target.name])):
+                for url in stack.urls:  # warm every worker of both servers; check the session is good on each
+                    for _ in range(2 * WORKERS):
+                        status, server, _body = get_from(url, path, cookie)
+                        if status != 200 or not server.startswith("gunicorn"):
+                            raise SystemExit(f"bench: {url}{path} answered {status} from {server!r}")
+            for connections in PROVINCE_CONCURRENCY:
+                for servers in (1, 2):
+                    for kind, path in (("page", target.url), ("bare", bare_url(measured[target.name]))):
+                        result = load_servers(stack.urls[:servers], path, cookie, connections, SECONDS)
+                        windows.append({"page": target.name, "label": target.label, "kind": kind,
+                                        "servers": servers, "connections": connections, **result.__dict__})
+                        say(f"  load {target.name:<16} {kind:<4} {servers} server(s) c{connections:<3} "
+                            f"{result.rps:>8.1f} req/s  p50 {result.p50_ms:>8.1f} ms  p99 {result.p99_ms:>8.1f} ms  "
+                            f"({result.requests} requests, {result.errors} errors, client {result.client_cpu:.2f})")
+        kept = stack.redis_client(1).dbsize()
+        say(f"  Redis held {kept} cache keys at the end")
+    return windows
+
+
+def get_from(base: str, path: str, cookie: str) -> tuple[int, str, bytes]:
+    parts = urlsplit(base)
+    connection = HTTPConnection(parts.hostname, parts.port, timeout=120)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie})
+        response = connection.getresponse()
+        return response.status, response.getheader("Server", ""), response.read()
+    finally:
+        connection.close()
+
+
+def province_table(province: dict) -> str:
+    """One row per page, concurrency and number of servers: the page and its bare page under the same load."""
+    lines = [
+        "| page | servers | connections | req/s | p50 ms | p99 ms | bare req/s | bare p50 ms | bare p99 ms "
+        "| ratio | 2 ÷ 1 server |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    windows = province.get("load", [])
+    found = {(w["page"], w["kind"], w["servers"], w["connections"]): w for w in windows}
+    for target in province.get("pages", []):
+        for connections in PROVINCE_CONCURRENCY:
+            for servers in (1, 2):
+                page, bare = (found.get((target["page"], kind, servers, connections)) for kind in ("page", "bare"))
+                if not page:
+                    continue
+                one = found.get((target["page"], "page", 1, connections))
+                gain = f"{page['rps'] / one['rps']:.2f} ×" if servers == 2 and one and one["rps"] else ""
+                lines.append(
+                    f"| {target['label']} (`{target['page']}`) | {servers} | {connections} | {_fmt(page['rps'])} | "
+                    f"{_fmt(page['p50_ms'])} | {_fmt(page['p99_ms'])} | {_fmt(bare['rps'] if bare else None)} | "
+                    f"{_fmt(bare['p50_ms'] if bare else None)} | {_fmt(bare['p99_ms'] if bare else None)} | "
+                    f"{_percent(page['rps'] / bare['rps'] if bare and bare['rps'] else None)} | {gain} |")
+    return "\n".join(lines)
+
+
+def province_facts(province: dict) -> str:
+    data = province.get("data", {})
+    pages = {row["page"]: row for row in province.get("pages", [])}
+    parts = [
+        f"- **Data**: {data.get('institutions', '?')} universities ({PROVINCE_LIGHT_FROM - 1} full, the rest light: "
+        f"bench/benchdata.py `LIGHT`), {data.get('volunteers', 0):,} volunteers, "
+        f"{data.get('ledger_entries', 0):,} ledger entries; universities {PROVINCE_LIGHT_FROM}–"
+        f"{province.get('universities')} generated in "
+        f"{province.get('generate_s', 0):.0f} s",
+        f"- **Servers**: 2 gunicorn servers × {province.get('gunicorn_workers')} sync workers on this one machine "
+        f"({province.get('cores')} cores, shared with PostgreSQL, Redis and wrk), Redis as the cache of both; "
+        f"{province.get('seconds_per_window', SECONDS):g} s per window; load test {province.get('load_s', 0):.0f} s",
+    ]
+    load = province.get("load_average")
+    if load:
+        parts.append(f"- **Machine load** (1-minute average, 2 cores): {load['before'][0]} before and "
+                     f"{load['after'][0]} after the province's load test (the two servers and the load clients keep "
+                     "about two cores busy; more means other work shared the CPU)")
+    for name, row in pages.items():
+        parts.append(f"- **In process at {province.get('universities')}** (`{name}`): {row['queries']} queries on "
+                     f"the first request, {row['queries_again']} when kept; median {_fmt(row['median_ms'])} ms (bare "
+                     f"{_fmt(row['bare_ms'])} ms), {row['bytes']:,} bytes")
+    return "\n".join(parts)
+
+
+def run_province(timings: dict) -> dict:
+    from django.db import connection
+
+    from tracker.org.models import Institution
+    from tracker.roster.models import Volunteer
+    from tracker.work.models.platforms import Activity
+
+    say(f"== province: {PROVINCE_UNIVERSITIES} universities ({PROVINCE_LIGHT_FROM} on light), generating what is "
+        "missing")
+    generate_s = manage("bench_generate", "--scale", str(PROVINCE_UNIVERSITIES), "--light-from",
+                        str(PROVINCE_LIGHT_FROM))
+    timings["generate_s160_s"] = round(generate_s, 1)
+    connection.close()
+    say("== province, in process")
+    measured, cookies = province_in_process()
+    province = {
+        "universities": PROVINCE_UNIVERSITIES, "light_from": PROVINCE_LIGHT_FROM, "generate_s": round(generate_s, 1),
+        "admin_of": PROVINCE_ADMIN_OF, "gunicorn_workers": WORKERS, "cores": os.cpu_count(),
+        "seconds_per_window": SECONDS, "concurrency": list(PROVINCE_CONCURRENCY),
+        "data": {"institutions": Institution.objects.count(), "volunteers": Volunteer.objects.count(),
+                 "ledger_entries": Activity.objects.count()},
+        "pages": [{"page": t.name, "label": t.label, "url": t.url, **measured[t.name].__dict__}
+                  for t in province_targets()],
+        "load": [],
+    }
+    from bench.stack import REDIS_SERVER
+
+    if shutil.which("wrk") and Path(REDIS_SERVER).exists():
+        say(f"== province, under load: 1 and 2 gunicorn servers × {WORKERS} workers, Redis, "
+            f"{' and '.join(map(str, PROVINCE_CONCURRENCY))} connections, {SECONDS:g} s each")
+        started = time.perf_counter()
+        LOAD_AVERAGE["before_province_load"] = [round(x, 2) for x in os.getloadavg()]
+        province["load"] = province_under_load(measured, cookies)
+        LOAD_AVERAGE["after_province_load"] = [round(x, 2) for x in os.getloadavg()]
+        province["load_average"] = {"before": LOAD_AVERAGE["before_province_load"],
+                                    "after": LOAD_AVERAGE["after_province_load"]}
+        province["load_s"] = timings["province_load_s"] = round(time.perf_counter() - started, 1)
+    else:
+        say("== province under load skipped: it needs wrk (two load clients at once) and redis-server")
+    return province
+
+
 # --- The machine, the results, the comparison -----------------------------------------------------------
 
 
@@ -573,8 +847,9 @@ def run_facts(result: dict) -> str:
         f"- **Data at the end**: {data['institutions']} universities, {data['volunteers']:,} volunteers, "
         f"{data['ledger_entries']:,} ledger entries",
         f"- **Times**: migrate {seconds('migrate_s')}, scale 1 generated in {seconds('generate_s1_s')}, load test "
-        f"{seconds('load_s')}, scale 10 generated in {seconds('generate_s10_s')}; `make bench` {seconds('total_s')} "
-        "in all (after the virtualenv and PostgreSQL are installed)",
+        f"{seconds('load_s')}, scale 10 generated in {seconds('generate_s10_s')}, the province (universities "
+        f"11–160) in {seconds('generate_s160_s')}, its load test {seconds('province_load_s')}; `make bench` "
+        f"{seconds('total_s')} in all (after the virtualenv and PostgreSQL are installed)",
     ])
 
 
@@ -586,12 +861,16 @@ def _replace_between(text: str, start: str, end: str, body: str) -> str:
     return f"{head}{start}\n{body}\n{end}{tail}"
 
 
-def update_doc(table: str, facts: str) -> None:
+def update_doc(table: str, facts: str, province: str | None = None, province_run: str | None = None) -> None:
     if not DOC.exists():
         return
     text = DOC.read_text(encoding="utf-8")
     text = _replace_between(text, TABLE_START, TABLE_END, table)
     text = _replace_between(text, RUN_START, RUN_END, facts)
+    if province is not None:
+        text = _replace_between(text, PROVINCE_START, PROVINCE_END, province)
+    if province_run is not None:
+        text = _replace_between(text, PROVINCE_RUN_START, PROVINCE_RUN_END, province_run)
     DOC.write_text(text, encoding="utf-8")
 
 
@@ -629,6 +908,9 @@ def run_all(args) -> None:
         connection.close()
         say("== scale 10, in process")
         s10 = in_process(10)
+    province = None
+    if not args.no_province:
+        province = run_province(timings)
     timings["total_s"] = round(time.perf_counter() - started, 1)
 
     from django.db import connection
@@ -652,11 +934,15 @@ def run_all(args) -> None:
         "timings": timings,
         "rows": rows,
     }
+    if province is not None:
+        result["province"] = province
     differing = [row["page"] for row in rows if row["queries_s10"] is not None
                  and row["queries_s1"] != row["queries_s10"]]
     result["query_counts_differ"] = differing
     table = markdown_table(rows)
     say("\n" + table + "\n")
+    if province:
+        say(province_table(province) + "\n")
     if differing:
         say("Query counts differ between scale 1 and 10: " + ", ".join(differing))
     else:
@@ -668,7 +954,8 @@ def run_all(args) -> None:
         say("\n".join(changes) if changes else "  none")
     if not args.no_write:
         RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        update_doc(table, run_facts(result))
+        update_doc(table, run_facts(result), province_table(province) if province else None,
+                   province_facts(province) if province else None)
         say(f"Wrote {RESULTS.relative_to(ROOT)}" + (" and the table in docs/benchmarks.md" if DOC.exists() else ""))
     say(f"bench: {timings['total_s']:.0f} s in all ({json.dumps(timings)})")
 
@@ -705,6 +992,8 @@ def main() -> None:
                         "generation of scale 1).")
     parser.add_argument("--no-load", action="store_true", help="Skip the load test.")
     parser.add_argument("--no-scale10", action="store_true", help="Skip scale 10.")
+    parser.add_argument("--no-province", action="store_true", help="Skip the province (160 universities, 1 and 2 "
+                        "app servers with Redis).")
     parser.add_argument("--no-write", action="store_true", help="Do not write results.json or the doc.")
     parser.add_argument("--only", default="", help="Comma-separated page names to measure (implies --no-write).")
     prof = sub.add_parser("profile", help="cProfile one page (after a run: the bench database must exist).")
@@ -716,6 +1005,7 @@ def main() -> None:
     if args.only:
         ONLY.update(name.strip() for name in args.only.split(",") if name.strip())
         args.no_write = True
+        args.no_province = args.no_province or "province" not in ONLY
     if args.command == "profile":
         profile(args)
     else:

@@ -95,6 +95,10 @@ def main_pages() -> list[MainPage]:
         MainPage("setup-account-new", "新增账号", "staff", reverse("tracker:setup-account-create")),
         MainPage("setup-import", "批量设置", "staff", reverse("tracker:setup-import")),
         MainPage("setup-institution-new", "新增学校", "admin", reverse("tracker:setup-institution-create")),
+        # exports as jobs (issue 18, the task queue): the list, and the demo's finished whole file
+        MainPage("exports", "导出", "staff", reverse("tracker:export-list")),
+        MainPage("export-job", "导出进度", "staff",
+                 m.ExportJob.objects.filter(requested_by__username="staff").order_by("pk").first().get_absolute_url()),
     ]
     if match is not None:
         pages.append(MainPage("match", "对接详情", "staff", reverse("tracker:match-detail", args=[match.pk])))

@@ -112,11 +112,14 @@ ALLOWED = {
     "work": {"org", "access", "roster"},
     "assessments": {"org", "access", "plans", "roster", "work", "templatetags"},
     "quotas": {"org", "access", "plans", "roster", "work", "assessments"},
-    "reporting": {"org", "access", "plans", "roster", "work", "assessments", "quotas", "templatetags"},
+    "reporting": {"org", "access", "plans", "roster", "work", "assessments", "quotas", "templatetags",
+                  "outbox"},  # issue 18, the task queue: the reminder mail is sent as deliveries
     # the JSON API reads and writes every domain through its access rules and services, like reporting
     "api": {"org", "access", "plans", "roster", "work", "assessments", "quotas", "reporting", "templatetags"},
     # set-up: an institution's units and accounts, on the kernel alone
     "setup": {"org", "access"},
+    # issue 18, the task queue: outbound deliveries (mail, webhooks), on the kernel alone, so any package may send
+    "outbox": {"org"},
 }
 
 

@@ -145,41 +145,61 @@ def test_command(capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_kept_dashboard_is_reused_until_the_data_changes(settings):
-    """Outside a transaction (as in a request) a built dashboard is reused while no record changes, and built
-    anew as soon as one does, whichever process made the change (the key is read from the database)."""
+def test_kept_dashboard_is_reused_until_the_data_changes(settings, monkeypatch):
+    """Outside a transaction (as in a request) a built dashboard is reused from Django's cache while no record
+    changes, and built anew as soon as one does, whichever process made the change (the key is read from the
+    database)."""
     from django.contrib.auth import get_user_model
+    from django.core.cache import cache
 
     from tracker.plans.services import task_add_update
     from tracker.reporting import dashboard
 
     settings.DASHBOARD_CACHE_SECONDS = 30
-    dashboard.clear_kept()
+    cache.clear()
     generate(SCALE, seed=7)
     institution = Institution.objects.get(code="bench01")
+    builds = []
+    original = dashboard._build
+    monkeypatch.setattr(dashboard, "_build", lambda *args, **kwargs: builds.append(1) or original(*args, **kwargs))
     first = build_dashboard(institution)
-    assert build_dashboard(institution) is first  # kept
+    kept = build_dashboard(institution)
+    assert len(builds) == 1 and kept == first and kept is not first  # kept: a copy from the cache, not rebuilt
     task = Task.objects.filter(stage__phase__plan__institution=institution).exclude(status=Task.Status.DONE).first()
     staff = get_user_model().objects.get(username="bench01_staff")
     task_add_update(actor=staff, task=task, loaded_version=task.version, date=dt.date.today(),
                              note="完成", status=Task.Status.DONE, progress=100)
     after = build_dashboard(institution)
-    assert after is not first
+    assert len(builds) == 2
     assert after.figure("tasks_done").value == first.figure("tasks_done").value + 1
     # Another day, another college, another language: each its own entry.
     college = OrgUnit.objects.filter(institution=institution, kind=OrgUnit.Kind.COLLEGE).first()
-    assert build_dashboard(institution, unit=college) is not after
+    build_dashboard(institution, unit=college)
+    build_dashboard(institution, dt.date.today() - dt.timedelta(days=1))
+    assert len(builds) == 4
     settings.DASHBOARD_CACHE_SECONDS = 0
-    assert build_dashboard(institution) is not build_dashboard(institution)  # off
-    dashboard.clear_kept()
+    build_dashboard(institution)
+    build_dashboard(institution)
+    assert len(builds) == 6  # off
 
 
 @pytest.mark.django_db
-def test_dashboard_inside_a_transaction_is_never_kept():
+def test_dashboard_inside_a_transaction_is_never_kept(monkeypatch):
     """Inside a transaction a build may see its own uncommitted writes: it is neither kept nor reused."""
+    from django.core.cache import cache
+
+    from tracker.reporting import dashboard
+
     generate(SCALE, seed=7, today=TODAY)
     institution = Institution.objects.get(code="bench01")
-    assert build_dashboard(institution) is not build_dashboard(institution)
+    cache.clear()
+    builds = []
+    original = dashboard._build
+    monkeypatch.setattr(dashboard, "_build", lambda *args, **kwargs: builds.append(1) or original(*args, **kwargs))
+    build_dashboard(institution)
+    build_dashboard(institution)
+    assert len(builds) == 2
+    assert cache.get(dashboard.kept_key(institution, None, None)) is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -187,14 +207,14 @@ def test_dashboard_page_body_is_drawn_once_per_kept_dashboard(settings, client, 
     """The page's figures, timelines and tables are drawn once for a kept dashboard and drawn again, with the new
     figures, as soon as a record changes."""
     from django.contrib.auth import get_user_model
+    from django.core.cache import cache
     from django.urls import reverse
 
     from tracker.plans.services import task_add_update
-    from tracker.reporting import dashboard
     from tracker.reporting.views import dashboard as views
 
     settings.DASHBOARD_CACHE_SECONDS = 30
-    dashboard.clear_kept()
+    cache.clear()
     generate(SCALE, seed=7)
     institution = Institution.objects.get(code="bench01")
     staff = get_user_model().objects.get(username="bench01_staff")
@@ -222,7 +242,6 @@ def test_dashboard_page_body_is_drawn_once_per_kept_dashboard(settings, client, 
     assert len(drawn) == 2 * timelines  # drawn again
     figure = third.content.decode().split('id="figure-tasks_done"', 1)[1].split("</a>", 1)[0]
     assert f">{done + 1}<" in figure.replace(" ", "")
-    dashboard.clear_kept()
 
 
 @pytest.mark.django_db

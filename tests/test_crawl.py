@@ -125,6 +125,10 @@ OBJECTS: dict[str, Callable[[], list[tuple]]] = {
     "setup-account-link": lambda: _pks(get_user_model())(),
     "setup-account-deactivate": lambda: _pks(get_user_model())(),
     "setup-account-reactivate": lambda: _pks(get_user_model())(),
+    # --- exports as jobs (issue 18, the task queue): the demo's finished export (its asker's; everyone else's 404)
+    "export-job": lambda: [(token,) for token in m.ExportJob.objects.order_by("pk").values_list("token", flat=True)],
+    "export-download": lambda: [(token,) for token in m.ExportJob.objects.order_by("pk")
+                                .values_list("token", flat=True)],
 }
 
 

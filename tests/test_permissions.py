@@ -552,7 +552,38 @@ MATRIX: dict[str, Row] = {
     "api_token_revoke": Row(
         "POST", lambda w: [api_token(UserFactory(username="staff"))[0].pk], signed_in(404, staff=302, reviewer=404),
     ),
+    # --- issue 18, health: the load balancer's /healthz answers everyone, signed in or not (it shows no data;
+    # tests/test_health.py) ---
+    "healthz": Row("GET", no_args, everyone(200)),
+    # --- exports as jobs (issue 18, the task queue) ---
+    # Whoever reads the dashboard (administrator, committee staff, leaders) exports; every other role 403. A job is
+    # its asker's own: anyone else's (the administrator's too) is a 404, like another institution's.
+    "tracker:export-list": Row("GET", no_args, signed_in(403, admin_user=200, staff=200, other_staff=200, leader=200)),
+    "tracker:export-start": Row(
+        "POST", no_args, signed_in(403, admin_user=302, staff=302, other_staff=404, leader=302),
+        lambda w: {"kind": "institution", "institution": w.institution.pk},
+    ),
+    "tracker:export-job": Row(
+        "GET", lambda w: [export_job_of(w).token],
+        signed_in(403, admin_user=404, staff=200, other_staff=404, leader=404),
+    ),
+    "tracker:export-download": Row(
+        "GET", lambda w: [export_job_of(w, done=True).token],
+        signed_in(403, admin_user=404, staff=200, other_staff=404, leader=404),
+    ),
 }
+
+
+def export_job_of(world, *, done: bool = False):
+    """An export job of the first institution's staff account (issue 18); done, with its file stored."""
+    from tracker.reporting.models import ExportJob
+
+    job = ExportJob.objects.create(requested_by=UserFactory(username="staff"), kind="institution",
+                                   institution=world.institution)
+    if done:
+        name = default_storage.save(f"exports/{job.token}.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
+        ExportJob.objects.filter(pk=job.pk).update(status="done", file=name, size=22)
+    return job
 
 
 def editor_phase(world):

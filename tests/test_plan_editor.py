@@ -394,14 +394,16 @@ def test_a_plan_with_no_dates_on_its_phases_renders_everywhere(uni):
 
 
 def test_the_dashboard_lists_carry_the_work_area_in_a_flat_number_of_queries(uni, django_assert_max_num_queries):
-    from tracker.reporting.dashboard import build_dashboard, clear_kept
+    from django.core.cache import cache
+
+    from tracker.reporting.dashboard import build_dashboard
 
     plan = new_plan(uni, start_date=D(2020, 1, 1), end_date=D(2020, 12, 31))
     area = editing.work_area_add(actor=uni.staff, plan=plan, name="机制建设")
     phase = editing.phase_add(actor=uni.staff, plan=plan, data=PhaseData(name="已过期")).obj
     for n in range(3):
         editing.task_add(actor=uni.staff, plan=plan, phase=phase, data=task_data(str(n + 1), work_area=area))
-    clear_kept()
+    cache.clear()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -410,7 +412,7 @@ def test_the_dashboard_lists_carry_the_work_area_in_a_flat_number_of_queries(uni
     assert [item.work_area for item in dashboard.overdue] == ["机制建设"] * 3 and dashboard.with_work_areas
     for n in range(3, 30):
         editing.task_add(actor=uni.staff, plan=plan, phase=phase, data=task_data(str(n + 1), work_area=area))
-    clear_kept()
+    cache.clear()
     with django_assert_max_num_queries(len(few.captured_queries)):
         dashboard = build_dashboard(uni.institution)
     assert len(dashboard.overdue) == 30

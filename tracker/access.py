@@ -17,6 +17,7 @@ from tracker.assessments.models.standards import Standard
 from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
 from tracker.plans.models import Plan, Task
 from tracker.quotas.models import Quota
+from tracker.reporting.models import ExportJob  # issue 18, the task queue: export jobs
 from tracker.roster.models import Team, Volunteer
 from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
 from tracker.work.models.platforms import Activity, WorkPlatform
@@ -492,6 +493,7 @@ REVIEWER_URL_NAMES = frozenset({
     "api_tokens", "api_token_revoke",  # his own API tokens; through them, the API's review file only:
     "api:review-list", "api:review-detail", "api:schema", "api:docs",
     "api:evidence-download",  # as the page's download: access-checked per file
+    "healthz",  # (issue 18) the load balancer's check: shows no data, open to everyone
 })
 
 
@@ -530,6 +532,41 @@ def snapshots_visible_to(user: User):
     from tracker.reporting.models import ReportSnapshot
 
     return ReportSnapshot.objects.filter(institution__in=dashboard_institutions(user))
+
+
+# --- Exports as jobs (issue 18, the task queue) --------------------------------------------------
+# Whoever reads the dashboard (committee staff, leaders, administrators) exports the institution's whole file; the
+# administrator also every university's at once. A job is its asker's own: its file holds what they may see (a
+# leader's roster has no phone column), so another person's job is a 404, like another institution's.
+
+
+def can_export(user: User) -> bool:
+    """May open the exports page and start the whole university's file."""
+    return can_see_dashboard(user)
+
+
+def export_institutions(user: User) -> QuerySet[Institution]:
+    """The institutions whose whole file the user may export."""
+    return dashboard_institutions(user)
+
+
+def can_export_every_institution(user: User) -> bool:
+    """Every university's files in one: the administrator (the province's, once zones come: issue 17)."""
+    return is_admin(user)
+
+
+def export_jobs_visible_to(user: User) -> QuerySet[ExportJob]:
+    """The user's own jobs, of the institutions they may still export (every university's: the administrator)."""
+    if not can_export(user):
+        return ExportJob.objects.none()
+    mine = ExportJob.objects.filter(requested_by_id=user.pk)
+    if can_export_every_institution(user):
+        return mine
+    return mine.filter(institution__in=export_institutions(user))
+
+
+def get_export_job_for_user(user: User, token) -> ExportJob:
+    return get_object_or_404(export_jobs_visible_to(user).select_related("institution"), token=token)
 
 
 # --- Set-up: institutions, units and accounts ---------------------------------------------------

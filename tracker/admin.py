@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import access
@@ -39,9 +40,10 @@ from tracker.assessments.models.standards import Standard, StandardGroup, Standa
 from tracker.org.forms import DateField, ModelChoiceField, ModelMultipleChoiceField
 from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
 from tracker.org.services import profile_assign_role
+from tracker.outbox.models import Delivery  # issue 18, the task queue
 from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
 from tracker.quotas.models import Quota, QuotaEntry
-from tracker.reporting.models import ReminderClaim
+from tracker.reporting.models import ExportJob, ReminderClaim
 from tracker.roster.models import RosterImport, Speciality, Team, TeamMembership, Volunteer
 from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
 from tracker.work.models.platforms import Activity, WorkPlatform
@@ -579,6 +581,34 @@ class ReminderClaimAdmin(ReadOnlyRecordAdmin):
     list_display = ["day", "institution", "kind", "unit", "recipients", "claimed_at"]
     list_filter = ["kind", "day"]
     list_select_related = ["institution", "unit"]
+
+
+# --- issue 18, the task queue: what was sent, and the export jobs; records of the queue's work, never edited here --
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyRecordAdmin):
+    """Every outbound mail and webhook (tracker/outbox): its key, how many attempts, the last error."""
+
+    list_display = ["created_at", "channel", "subject", "status", "attempts", "sent_at", "institution"]
+    list_filter = ["status", "channel"]
+    search_fields = ["key", "subject", "recipients"]
+    list_select_related = ["institution"]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyRecordAdmin):
+    """The long exports asked for; the file itself is downloaded only by its asker, from the job's page."""
+
+    list_display = ["created_at", "kind", "institution", "requested_by", "status", "progress_done", "progress_total"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["institution", "requested_by"]
+    exclude = ["file"]  # shown as its stored name: never a link to the media storage
+    readonly_fields = ["stored_file"]
+
+    @admin.display(description=_("file"))
+    def stored_file(self, obj: ExportJob) -> str:
+        return obj.file.name or "—"
 
 
 @admin.register(Rectification)

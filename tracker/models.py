@@ -19,9 +19,10 @@ from tracker.assessments.models.assessments import (
 )
 from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
 from tracker.org.models import ActivePeriod, EvidenceFile, Institution, OrgUnit, Profile
+from tracker.outbox.models import Delivery  # issue 18, the task queue: outbound deliveries
 from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
 from tracker.quotas.models import Quota, QuotaEntry
-from tracker.reporting.models import ReminderClaim, ReportSnapshot
+from tracker.reporting.models import ExportJob, ReminderClaim, ReportSnapshot  # ExportJob: issue 18, the task queue
 from tracker.roster.models import RosterImport, Speciality, Team, TeamMembership, Volunteer
 from tracker.work.models.menus import MenuMatch, NeedItem, ResourceItem
 from tracker.work.models.platforms import Activity, WorkPlatform
@@ -32,4 +33,5 @@ __all__ = [
     "Quota", "QuotaEntry", "Rectification", "ReminderClaim", "ReportSnapshot", "ResourceItem", "Review",
     "ReviewOpinion", "ReviewStep", "RosterImport", "Speciality", "Stage", "Standard", "StandardGroup", "StandardItem",
     "Task", "TaskParty", "TaskUpdate", "Team", "TeamMembership", "Volunteer", "WorkPlatform",
+    "Delivery", "ExportJob",  # issue 18, the task queue
 ]

@@ -48,9 +48,11 @@ INSTALLED_APPS = [
     "rest_framework",  # the JSON API at /api/v1/ (tracker/api, docs/api.md)
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served as the portal's own static files (no CDN)
+    "django_guid",  # (issue 18) a request id on every log line and response (LOGGING below)
 ]
 
 MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",  # (issue 18) first: every later line of the request has its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything that needs a session
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (policy under Security)
@@ -211,11 +213,14 @@ EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+# Issue 18 (two servers, tests/multiserver): EMAIL_URL=filemail:////srv/mail writes each mail to a file there.
+if EMAIL_CONFIG.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = EMAIL_CONFIG["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="youthwork@localhost")
 # The address users open the portal at (with any path prefix): links in e-mails sent outside a request.
 PORTAL_BASE_URL = (env.str("PORTAL_BASE_URL", default="") or "http://127.0.0.1:8000").rstrip("/")
-# Seconds each server process keeps a built dashboard for reuse while no record changes (tracker/dashboard.py);
-# 0 builds it on every request.
+# Seconds a built dashboard (and its drawn page body) is kept in Django's cache for reuse by every server while no
+# record changes (tracker/reporting/dashboard.py); 0 builds it on every request.
 DASHBOARD_CACHE_SECONDS = env.float("DASHBOARD_CACHE_SECONDS", default=30)
 
 # --- Several servers: Redis for the cache and the task queue (docs/deploy.md, "Several servers") ---------------
@@ -227,6 +232,8 @@ REDIS_URL = env.str("REDIS_URL", default="").rstrip("/")
 # it, so one machine needs nothing but Python.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or (f"{REDIS_URL}/0" if REDIS_URL else "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    CELERY_BROKER_URL = "memory://"  # never used (every task runs at once), but named: no warning at each task
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True  # a task's outcome is kept in the portal's own records (an export job, a claim)
 # A task is acknowledged when it has run, not when a worker took it: a worker stopped half-way leaves it queued for
@@ -236,13 +243,62 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+# (issue 18, the task queue's work: tracker/tasks.py, docs/operations.md "The task queue") The beat's daily work, in
+# the portal's time zone: the reminder mails at 07:30, the backup at 02:30 into PORTAL_BACKUP_DIR.
+from celery.schedules import crontab  # noqa: E402
 
-# Django's cache: what is counted or kept between requests (the sign-in and API rate limits). In production a file
-# cache under var/ by default, which every gunicorn worker of the server shares, so that a limit holds as written;
-# for two or more servers CACHE_URL=redis://host:6379/1 (Django's RedisCache; docs/deploy.md § 11). The development
-# server, and the tests (pyproject.toml), keep it in the process's memory.
-CACHES = {"default": env.cache_url(
-    "CACHE_URL", default="locmemcache://" if DEBUG else f"filecache://{VAR_DIR / 'cache'}")}
+CELERY_BEAT_SCHEDULE = {
+    "daily-reminders": {"task": "tracker.send_reminders", "schedule": crontab(hour=7, minute=30),
+                        "kwargs": {"days": 7}},
+    "nightly-backup": {"task": "tracker.backup", "schedule": crontab(hour=2, minute=30)},
+}
+PORTAL_BACKUP_DIR = BASE_DIR / env.str("PORTAL_BACKUP_DIR", default="var/backups")
+PORTAL_BACKUP_KEEP_DAYS = env.int("PORTAL_BACKUP_KEEP_DAYS", default=30)  # 0: keep every backup
+OUTBOX_WEBHOOK_TIMEOUT = env.float("OUTBOX_WEBHOOK_TIMEOUT", default=5)  # seconds a webhook POST may take
+INSTALLED_APPS += ["django_htmx"]  # htmx's own script, served as the portal's static file (the export progress)
+# (end of issue 18, the task queue's work)
+# (issue 18, the sweeper: tracker/ops/sweep.py) Every 10 minutes the beat queues again the deliveries and export jobs
+# whose message was lost, failed deliveries due another attempt, and work whose worker died.
+CELERY_BEAT_SCHEDULE["sweep"] = {"task": "tracker.sweep", "schedule": crontab(minute="*/10")}
+# (end of issue 18, the sweeper)
+
+# Django's cache: what is counted or kept between requests (the sign-in and API rate limits, the kept dashboards).
+# (issue 18, shared cache) CACHE_URL if set; else Redis when REDIS_URL is set (its database 1); else a file cache
+# under var/ in production, which every gunicorn worker of one server shares, so that a limit holds as written. The
+# development server, and the tests (pyproject.toml), keep it in the process's memory. Redis goes through
+# django-redis (not Django's own RedisCache) for IGNORE_EXCEPTIONS: while Redis is stopped every cache call is a miss
+# (pages are built afresh, rate limits are not counted) and a warning is logged, instead of every page failing.
+# Short socket timeouts (CACHE_SOCKET_TIMEOUT, seconds) keep an unreachable Redis from stalling pages. docs/deploy.md
+# § 11.
+REDIS_CACHE_BACKEND = "django_redis.cache.RedisCache"
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+
+
+def cache_config(cache_url: str, redis_url: str, debug: bool) -> dict:
+    """The default cache, from CACHE_URL, else REDIS_URL, else the one-server default; any redis:// (rediss://,
+    unix socket) goes to django-redis with the options above (an option in CACHE_URL's query string wins)."""
+    if cache_url:
+        config = environ.Env.cache_url_config(cache_url)
+        if not cache_url.startswith(("redis", "valkey")):
+            return config
+        config["BACKEND"] = REDIS_CACHE_BACKEND
+    elif redis_url:
+        config = {"BACKEND": REDIS_CACHE_BACKEND, "LOCATION": f"{redis_url}/1"}
+    else:
+        return environ.Env.cache_url_config("locmemcache://" if debug else f"filecache://{VAR_DIR / 'cache'}")
+    config["OPTIONS"] = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+                         "SOCKET_TIMEOUT": CACHE_SOCKET_TIMEOUT, **config.get("OPTIONS", {})}
+    return config
+
+
+CACHES = {"default": cache_config(env.str("CACHE_URL", default=""), REDIS_URL, DEBUG)}
+# django-redis logs each call it ignored (logger django_redis.cache, as one warning line: LOGGING below).
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# The sign-in rate limit (django-ratelimit) fails open: with the cache unreachable a sign-in post is let through
+# (django-axes' per-name lockout, kept in the database, still holds) rather than every post answered 429. DRF's API
+# throttling does the same by itself (a miss reads as no requests counted).
+RATELIMIT_FAIL_OPEN = True
+# (end of issue 18, shared cache)
 
 # --- Security headers ---------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -285,12 +341,54 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Logs with a request id (issue 18, health and logs; docs/operations.md, "Health and logs") ---------------------
+# django-guid gives every request an id: the load balancer's X-Request-ID when it sends a valid one (a UUID, e.g.
+# nginx's $request_id), else a new one; every log line of the request carries it as `request_id`, and the response
+# carries it back in X-Request-ID. Lines go to the console (the journal under systemd): one JSON object a line with
+# LOG_FORMAT=json (the default in production), plain text with LOG_FORMAT=text (the default under DEBUG).
+LOG_FORMAT = env.str("LOG_FORMAT", default="").strip().lower() or ("text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="WARNING")
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,  # anything else sent in the header is replaced by a new id (and a warning logged)
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,  # no cross-origin readers
+}
+if not CELERY_TASK_ALWAYS_EAGER:
+    # With a broker, a task carries the id of the request that queued it, and its log lines in the worker show it.
+    # Without one a task runs inside the request, whose id its lines carry already (and the integration would
+    # replace the request's id by the task's).
+    from django_guid.integrations import CeleryIntegration
+
+    DJANGO_GUID["INTEGRATIONS"] = [CeleryIntegration(use_django_logging=True)]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"},
+        "redis_outage": {"()": "tracker.ops.logs.RedisOutage"},
+    },
+    "formatters": {
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": ["asctime", "levelname", "name", "message", "request_id"],
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+        "text": {"format": "{asctime} {levelname} [{request_id}] {name}: {message}", "style": "{"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own lines (the 500s of django.request among them) through the same handler, once.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django_redis.cache": {"filters": ["redis_outage"]},  # a cache call ignored while Redis is away: a warning
+        "django_guid": {"level": "WARNING"},  # its INFO lines say, on every request, where the id came from
+        "celery": {"level": "INFO"},  # the worker says which task it ran
+    },
 }
+# /healthz (tracker/ops/health.py) answers a load balancer's plain-http probe itself, not with a redirect to https.
+SECURE_REDIRECT_EXEMPT = [r"(^|/)healthz$"]
+# (end of issue 18, health and logs)
 
 PORTAL_NAME = _("Youth Work Quality Portal")
 SIMPLE_HISTORY_REVERT_DISABLED = True  # a revert would bypass the services (and turn versions back)

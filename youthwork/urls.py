@@ -4,11 +4,13 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from tracker.api import urls as api_urls
+from tracker.ops.health import healthz
 from tracker.setup.views.accounts import PasswordSetView
 from tracker.signin import views as signin_views
 from tracker.signin.cas import CASLoginView
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # (issue 18) for load balancers: database and cache reachable, no data
     # Sign-in (tracker/signin): lockout, second factor, password change, optional university CAS.
     path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", signin_views.SignOutView.as_view(), name="logout"),

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from tracker.demo.assessments import seed_assessments_demo
 from tracker.demo.current_plan import seed_current_plan
+from tracker.demo.exports import seed_exports_demo  # issue 18, the task queue
 from tracker.demo.menus import seed_menus_demo
 from tracker.demo.plans import (
     COLLEGES,
@@ -33,4 +34,5 @@ def seed_demo() -> list[DemoAccount]:
     seed_assessments_demo()  # after the accounts: reviewers and secretaries file it
     seed_plan_progress()
     seed_current_plan()  # after the accounts and member units: its parties and reporters are theirs
+    seed_exports_demo()  # last: the whole file holds everything above (issue 18, the task queue)
     return accounts

@@ -1,1 +1,1 @@
-"""Operations: backup and restore."""
+"""Operations: backup and restore; the load balancer's health check and the logging pieces (issue 18)."""

@@ -21,6 +21,7 @@ READ_ONLY_FOR_STAFF = (
     "view_institution", "view_profile", "view_quotaentry", "view_rosterimport", "view_assessment",
     "view_assessmententry", "view_assessmenttransition", "view_filingreminder", "view_rectification",
     "view_reviewstep", "view_reviewopinion", "view_reminderclaim",
+    "view_delivery", "view_exportjob",  # issue 18, the task queue: what was sent, the export jobs
 )
 
 

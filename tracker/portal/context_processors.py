@@ -16,6 +16,8 @@ NAV = ("tracker:home", "tracker:reminder-list", "tracker:dashboard", "tracker:pl
 
 @functools.lru_cache(maxsize=32)
 def _nav(urlconf, prefix: str) -> dict[str, str]:
+    """A function of the URLconf and the path prefix only, never of the data: each process may keep its own (no
+    need for the shared cache, issue 18)."""
     return {name.split(":")[-1].replace("-", "_"): reverse(name, urlconf=urlconf) for name in NAV}
 
 

@@ -13,15 +13,22 @@ records dated (or active) on that day.
 A round that names its units (a pilot, a batch) expects only those: the filing figures count them, and a college
 page shows the latest round that college takes part in.
 
-Built dashboards are kept for a short while (`DASHBOARD_CACHE_SECONDS`, 30 by default; 0 turns it off) in each
-server process, under a key that holds the state of the data: one query reads the newest history record of every
-model the dashboard reads (every change the portal makes writes one, in the same transaction), so a change made
-in any server process is seen by the next request. The key also holds the institution (and its name), the college,
-the day, today, the language and the URL prefix. A build inside a transaction neither reads nor fills the cache:
-it may see its own uncommitted writes, which a rollback would undo (and on SQLite a rolled-back id is reused). The
-time limit bounds what the key cannot see: a change committed after a later one that a request had already
-read, and rows loaded from fixtures (`loaddata` writes no history), which show once the kept dashboard expires. A
-cached Dashboard is shared: nothing may change it (the page and the exports only read it).
+Built dashboards are kept for a short while (`DASHBOARD_CACHE_SECONDS`, 30 by default, is the cache timeout; 0
+turns keeping off) in Django's cache (`CACHE_ALIAS`: Redis shared by every server when REDIS_URL or CACHE_URL names
+one; else a file cache shared by one server's workers, or each process's memory under DEBUG and in the tests), with
+the page's drawn body beside each (`kept_body`: the same key plus ":body"), so that any server reuses what another
+built and drew. The key holds the state of the data: one query reads the newest history record of every model the
+dashboard reads (`data_version`; every change the portal makes writes one, in the same transaction), so a change
+committed through any server is seen by the next request to any other. The key also holds the institution (and its
+name), the college (and its name), the day, today, the language, the URL prefix and URLconf, and the shape of the
+kept dataclasses (`_shape`, so servers running other code never read each other's pickles); it is hashed to 32
+hexadecimal digits (cache servers limit key lengths). A build inside a transaction neither reads nor fills the
+cache: it may see its own uncommitted writes, which a rollback would undo (and on SQLite a rolled-back id is
+reused). The time limit bounds what the key cannot see: a change committed after a later one that a request had
+already read, rows loaded from fixtures (`loaddata` writes no history), and a body drawn by a server running
+another version of the templates; each shows once the kept dashboard expires. Every caller gets a Dashboard of its
+own (the cache hands out unpickled copies), so nothing a page or an export does to it reaches the kept one. If the
+cache cannot be reached (Redis stopped), every request builds and draws anew, and django-redis logs a warning.
 """
 
 from __future__ import annotations
@@ -29,13 +36,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import threading
-import time
-from collections import Counter, OrderedDict, defaultdict
+import hashlib
+import typing
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
@@ -68,7 +77,8 @@ LIST_LIMIT = 50  # rows of the overdue and upcoming lists the page shows (the ex
 
 @functools.lru_cache(maxsize=4096)
 def _path(name: str, args: tuple, urlconf: str, prefix: str) -> str:
-    """A reversed path, remembered: a dashboard links a few hundred cells to a few dozen distinct paths."""
+    """A reversed path, remembered: a dashboard links a few hundred cells to a few dozen distinct paths. A function
+    of the URLconf and the prefix (both in the arguments), never of the data, so each process may keep its own."""
     try:
         return reverse(name, args=args, urlconf=urlconf)
     except NoReverseMatch:
@@ -202,12 +212,17 @@ class Dashboard:
         return list(dict.fromkeys(item.work_area for item in self.overdue + self.upcoming if item.work_area))
 
     def in_work_area(self, name: str) -> Dashboard:
-        """A copy whose overdue and due-soon lists hold only the tasks of one work area (the kept dashboard is
-        shared, so it is never filtered in place); figures, timelines and tables stay whole."""
+        """A copy whose overdue and due-soon lists hold only the tasks of one work area (never filtered in place:
+        the caller may draw the whole one too); figures, timelines and tables stay whole. The copy of a kept
+        dashboard is kept under a key of its own, so its drawn body is reused too (`kept_body`)."""
         overdue = [item for item in self.overdue if item.work_area == name]
         upcoming = [item for item in self.upcoming if item.work_area == name]
-        return dataclasses.replace(self, overdue=overdue, overdue_total=len(overdue), upcoming=upcoming,
+        copy = dataclasses.replace(self, overdue=overdue, overdue_total=len(overdue), upcoming=upcoming,
                                    upcoming_total=len(upcoming))
+        key = self.__dict__.get(_KEY)
+        if key:
+            copy.__dict__[_KEY] = f"{key}:area:{_digest(name)}"
+        return copy
 
 
 # --- Snapshots: the dashboard as JSON and back ---------------------------------------------------
@@ -305,20 +320,23 @@ def _due_item(kind: str, code: str, title: str, unit: str, due: dt.date, as_of: 
     return DueItem(kind, labels[kind], code, title, unit, due, (due - as_of).days, link)
 
 
-# --- Kept dashboards ------------------------------------------------------------------------------
+# --- Kept dashboards: Django's cache, shared by every server process -----------------------------------
 
 # Every model build_dashboard reads, by its history (the as-of views read the history itself). An assessment's
 # workflow step is saved with the assessment; an institution has no history, so its name is part of the key.
 WATCHED = (Task, TaskUpdate, TaskParty, Plan, Phase, Stage, Rectification, Review, ReviewStep, Quota, QuotaEntry,
            Volunteer, WorkPlatform, Activity, NeedItem, ResourceItem, MenuMatch, AssessmentRound, Assessment,
            OrgUnit, Standard)
-CACHE_SIZE = 64
-_kept: OrderedDict[tuple, tuple[float, Dashboard]] = OrderedDict()
-_kept_lock = threading.Lock()
+CACHE_ALIAS = "default"  # settings.CACHES: Redis for several servers, else a file cache or the process's memory
+KEY_PREFIX = "dashboard:"
+_KEY = "_kept_key"  # where a kept Dashboard carries its cache key (in its __dict__: not a field, never in a snapshot)
+_BODY = "_rendered_body"  # its drawn body, once drawn in this process
 
 
 @functools.cache
 def _version_sql(vendor: str) -> str:
+    """The SQL of `data_version` for a database vendor: a function of the code (the watched tables), not of the
+    data, so it is worked out once per process."""
     quote = connection.ops.quote_name
     # `_meta.simple_history_manager_attribute` names the history manager; its model is the historical table's.
     tables = [getattr(model, model._meta.simple_history_manager_attribute).model._meta.db_table for model in WATCHED]
@@ -332,40 +350,88 @@ def data_version() -> tuple:
         return tuple(cursor.fetchone())
 
 
+@functools.cache
+def _shape() -> str:
+    """The shape of what is kept: every dataclass a Dashboard holds, by its module, name and fields' types. Part of
+    every key, so that a server running other code (a rolling upgrade sharing one Redis) never reads a Dashboard
+    pickled with another shape. A function of the code only, worked out once per process."""
+    seen: dict[str, str] = {}
+
+    def walk(kind) -> None:
+        for arg in typing.get_args(kind):
+            walk(arg)
+        if dataclasses.is_dataclass(kind) and kind.__qualname__ not in seen:
+            hints = typing.get_type_hints(kind)
+            seen[kind.__qualname__] = f"{kind.__module__}:" + ",".join(
+                f"{f.name}={hints[f.name]}" for f in dataclasses.fields(kind))
+            for f in dataclasses.fields(kind):
+                walk(hints[f.name])
+
+    walk(Dashboard)
+    return ";".join(seen.values())
+
+
 def _cache_seconds() -> float:
     return float(getattr(settings, "DASHBOARD_CACHE_SECONDS", 30))
 
 
+def _digest(parts) -> str:
+    """A short, fixed-length cache key for any parts (memcached allows 250 characters, and Redis keys are best
+    short): 32 hexadecimal digits of their BLAKE2b hash."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def kept_key(institution: Institution, as_of: dt.date | None, unit: OrgUnit | None) -> str:
+    """The cache key of a dashboard: the data's version (one query) and everything else the dashboard and its drawn
+    body depend on."""
+    today = timezone.localdate()
+    return KEY_PREFIX + _digest((
+        _shape(), data_version(), institution.pk, institution.name, unit.pk if unit else None,
+        unit.name if unit else "", as_of or today, today, translation.get_language(), get_script_prefix(),
+        get_urlconf() or settings.ROOT_URLCONF))
+
+
 def clear_kept() -> None:
-    with _kept_lock:
-        _kept.clear()
+    """Empty the cache the dashboards are kept in (the benchmark scripts call it before timing a first build;
+    tests call Django's `cache.clear()`). Everything else kept there goes too (rate-limit counts)."""
+    caches[CACHE_ALIAS].clear()
 
 
 def build_dashboard(institution: Institution, as_of: dt.date | None = None, *,
                     unit: OrgUnit | None = None) -> Dashboard:
     """Everything the dashboard (or, with `unit`, one college's page) shows, as of a day (today when None).
 
-    Kept for DASHBOARD_CACHE_SECONDS under the data's version (see the module's notes); built anew otherwise."""
+    Kept in Django's cache for DASHBOARD_CACHE_SECONDS under the data's version (see the module's notes); built
+    anew otherwise. Each call returns a Dashboard of its own (a kept one is a fresh copy from the cache)."""
     seconds = _cache_seconds()
     if seconds <= 0 or connection.in_atomic_block:
         return _build(institution, as_of, unit=unit)
-    today = timezone.localdate()
-    key = (data_version(), institution.pk, institution.name, unit.pk if unit else None, unit.name if unit else "",
-           as_of or today, today, translation.get_language(), get_script_prefix(),
-           get_urlconf() or settings.ROOT_URLCONF)
-    now = time.monotonic()
-    with _kept_lock:
-        kept = _kept.get(key)
-        if kept is not None and now - kept[0] < seconds:
-            _kept.move_to_end(key)
-            return kept[1]
-    dashboard = _build(institution, as_of, unit=unit)
-    with _kept_lock:
-        _kept[key] = (now, dashboard)
-        _kept.move_to_end(key)
-        while len(_kept) > CACHE_SIZE:
-            _kept.popitem(last=False)
+    key = kept_key(institution, as_of, unit)
+    cache = caches[CACHE_ALIAS]
+    dashboard = cache.get(key)
+    if not isinstance(dashboard, Dashboard):  # not kept (or the cache is unreachable: then built every time)
+        dashboard = _build(institution, as_of, unit=unit)
+        cache.set(key, dashboard, seconds)
+    dashboard.__dict__[_KEY] = key  # after set(): the key is not stored with the dashboard
     return dashboard
+
+
+def kept_body(dashboard: Dashboard, draw: Callable[[Dashboard], str]) -> str:
+    """The page's body for a dashboard, `draw(dashboard)`, drawn once per kept dashboard: kept in the cache beside
+    it (under its key, for as long), so every server process reuses it while the data stays as it is. A dashboard
+    that is not kept (a snapshot's, one built inside a transaction) is drawn each time it is asked for."""
+    body = dashboard.__dict__.get(_BODY)
+    if body is not None:
+        return body
+    key = dashboard.__dict__.get(_KEY)
+    cache = caches[CACHE_ALIAS]
+    body = cache.get(f"{key}:body") if key else None
+    if not isinstance(body, str):
+        body = draw(dashboard)
+        if key:
+            cache.set(f"{key}:body", body, _cache_seconds())
+    dashboard.__dict__[_BODY] = body
+    return body
 
 
 def _build(institution: Institution, as_of: dt.date | None = None, *, unit: OrgUnit | None = None) -> Dashboard:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tracker.reporting.views import dashboard, reminders
+from tracker.reporting.views import dashboard, exports, reminders
 
 urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
@@ -15,4 +15,9 @@ urlpatterns = [
     path("dashboard/snapshots/<id:pk>/tables.xlsx", dashboard.snapshot_export, name="snapshot-export"),
     path("plans/<id:pk>/export.xlsx", dashboard.plan_export, name="plan-export"),
     path("reminders/", reminders.reminder_list, name="reminder-list"),
+    # issue 18, the task queue: long exports as jobs
+    path("exports/", exports.export_list, name="export-list"),
+    path("exports/start/", exports.export_start, name="export-start"),
+    path("exports/<uuid:token>/", exports.export_job, name="export-job"),
+    path("exports/<uuid:token>/download/", exports.export_download, name="export-download"),
 ]

@@ -215,13 +215,7 @@ def roster_export(request: HttpRequest) -> HttpResponse:
     imported again. Leaders' files have no phone column; others get phones only where they may see them."""
     user = request.user
     volunteers = _roster_filters(request).apply(access.volunteers_visible_to(user)).for_roster()
-    with_phone_column = access.role_of(user) != Profile.Role.LEADER
-    columns = [c for c in roster_xlsx.COLUMNS if with_phone_column or c.field != "phone"]
-    rows = (
-        roster_xlsx.volunteer_cells(v, with_phone=access.can_see_phone(user, v), columns=columns)
-        for v in volunteers.iterator(chunk_size=2000)
-    )
-    content = roster_xlsx.write_roster(rows, columns=columns)
+    content = roster_xlsx.export_for(user, volunteers.iterator(chunk_size=2000))
     return _xlsx_response(content, f"花名册-{timezone.localdate():%Y%m%d}.xlsx")
 
 

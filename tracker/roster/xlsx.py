@@ -24,6 +24,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from tracker import access
+from tracker.org.models import Profile
 from tracker.org.xlsx import (
     NO,
     XLSX_CONTENT_TYPE,
@@ -373,6 +375,17 @@ def write_roster(rows: Iterable[Sequence[Any]], *, columns: Sequence[Column], no
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def export_for(reader, volunteers: Iterable[Volunteer]) -> bytes:
+    """The roster as `reader` may take it away, in the template's layout (so it can be edited and imported again):
+    a leader's file has no phone column; anyone else's has phones only where they may see them (`access`).
+    `volunteers` from `for_roster()`; the roster page's download and the export jobs (reporting/exports.py) alike."""
+    with_phone_column = access.role_of(reader) != Profile.Role.LEADER
+    columns = [column for column in COLUMNS if with_phone_column or column.field != "phone"]
+    rows = (volunteer_cells(volunteer, with_phone=access.can_see_phone(reader, volunteer), columns=columns)
+            for volunteer in volunteers)
+    return write_roster(rows, columns=columns)
 
 
 def template_notes() -> list[str]:

@@ -18,11 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, default=1.0,
                             help="Universities to have (1, 10 …), or a fraction below 1 for one small university.")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Random seed (same seed, same data).")
+        parser.add_argument("--light-from", type=int, default=None,
+                            help="Make universities from this one on lighter (bench.benchdata.LIGHT): the province "
+                                 "scale, --scale 160 --light-from 11, in minutes.")
 
     def handle(self, *args, **options) -> None:
         started = time.perf_counter()
         try:
-            result = generate(options["scale"], seed=options["seed"], progress=self.stdout.write)
+            result = generate(options["scale"], seed=options["seed"], progress=self.stdout.write,
+                              light_from=options["light_from"])
         except ValueError as error:
             raise CommandError(str(error)) from error
         seconds = time.perf_counter() - started

@@ -24,7 +24,7 @@ from tracker.org.jsondata import to_json
 from tracker.org.models import Institution
 from tracker.plans.timeline import render_timeline
 from tracker.reporting import docx as report_docx
-from tracker.reporting.dashboard import LIST_LIMIT, Dashboard, build_dashboard, from_json
+from tracker.reporting.dashboard import LIST_LIMIT, Dashboard, build_dashboard, from_json, kept_body
 from tracker.reporting.dashboard_xlsx import dashboard_workbook
 from tracker.reporting.models import ReportSnapshot
 from tracker.reporting.plan_xlsx import export_filename, plan_workbook
@@ -87,19 +87,20 @@ def _as_of(request: HttpRequest) -> tuple[AsOfForm, dt.date | None]:
     return form, None
 
 
+def _draw_body(dashboard: Dashboard) -> str:
+    return render_to_string("tracker/dashboard/_body.html", {
+        "dashboard": dashboard,
+        "timelines": [(timeline, render_timeline(timeline, dashboard.as_of)) for timeline in dashboard.timelines],
+        "list_limit": LIST_LIMIT,
+    })
+
+
 def _body(dashboard: Dashboard) -> str:
     """The page's figures, timelines, lists and tables: the same for everyone who sees this dashboard, so drawn once
-    per dashboard and kept with it. A kept dashboard (`build_dashboard`) is keyed by the data's version, the
-    language and the URL prefix, which is all this part depends on; a snapshot's dashboard is new each request."""
-    body = dashboard.__dict__.get("_rendered_body")
-    if body is None:
-        body = render_to_string("tracker/dashboard/_body.html", {
-            "dashboard": dashboard,
-            "timelines": [(timeline, render_timeline(timeline, dashboard.as_of)) for timeline in dashboard.timelines],
-            "list_limit": LIST_LIMIT,
-        })
-        dashboard.__dict__["_rendered_body"] = body
-    return body
+    per kept dashboard and kept in the cache beside it (`kept_body`), for every server. A kept dashboard is keyed by
+    the data's version, the language and the URL prefix, which is all this part depends on; a snapshot's dashboard
+    is drawn each request."""
+    return kept_body(dashboard, _draw_body)
 
 
 def _page(request: HttpRequest, dashboard: Dashboard, *, snapshot: ReportSnapshot | None = None,

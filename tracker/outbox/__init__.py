@@ -1,0 +1,1 @@
+"""Outbound messages (e-mail, webhooks): each one a Delivery, sent once, retried by the task queue."""
