@@ -44,6 +44,16 @@ def django_db_setup(django_db_setup, django_db_blocker, request):
                     recorder.record_applied(*key)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_loaded():
+    """The task queue's tasks registered before any test captures the log: registering them (tracker/org/queue.py)
+    sets Django's logging up again, which would drop a capture's handler, so a test that logs through a task would
+    pass or fail by the order the tests run in."""
+    from tracker.org import queue
+
+    queue._load_tasks()
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     """Fast hashing, mail kept in memory, uploads in a temporary folder, Chinese as the language."""

@@ -233,7 +233,8 @@ REDIS_URL = env.str("REDIS_URL", default="").rstrip("/")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or (f"{REDIS_URL}/0" if REDIS_URL else "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 if CELERY_TASK_ALWAYS_EAGER:
-    CELERY_BROKER_URL = "memory://"  # never used (every task runs at once), but named: no warning at each task
+    # Never used (every task runs at once), but named: no warning at each task.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True  # a task's outcome is kept in the portal's own records (an export job, a claim)
 # A task is acknowledged when it has run, not when a worker took it: a worker stopped half-way leaves it queued for
