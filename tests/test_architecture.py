@@ -107,10 +107,10 @@ DOMAIN = ["org", "plans", "roster", "work", "assessments", "quotas", "reporting"
 # Which packages each domain package may import (docs/architecture.md); a new dependency is added here on purpose.
 ALLOWED = {
     "org": set(),
-    "plans": {"org", "access"},
+    "plans": {"org", "access", "notifications"},
     "roster": {"org", "access"},
     "work": {"org", "access", "roster"},
-    "assessments": {"org", "access", "plans", "roster", "work", "templatetags"},
+    "assessments": {"org", "access", "plans", "roster", "work", "templatetags", "notifications"},
     "quotas": {"org", "access", "plans", "roster", "work", "assessments"},
     "reporting": {"org", "access", "plans", "roster", "work", "assessments", "quotas", "templatetags",
                   "outbox"},  # issue 18, the task queue: the reminder mail is sent as deliveries
@@ -120,6 +120,9 @@ ALLOWED = {
     "setup": {"org", "access"},
     # issue 18, the task queue: outbound deliveries (mail, webhooks), on the kernel alone, so any package may send
     "outbox": {"org"},
+    # issue 15: notifications (in the portal, by mail and group robots), on the kernel and the outbox, so that every
+    # domain's services tell people of their changes
+    "notifications": {"org", "outbox"},
 }
 
 

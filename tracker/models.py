@@ -18,6 +18,7 @@ from tracker.assessments.models.assessments import (
     ReviewStep,
 )
 from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
+from tracker.notifications.models import HomeVisit, MailChoice, Notification, Webhook  # issue 15
 from tracker.org.models import ActivePeriod, EvidenceFile, Institution, OrgUnit, Profile
 from tracker.outbox.models import Delivery  # issue 18, the task queue: outbound deliveries
 from tracker.plans.models import Phase, Plan, Stage, Task, TaskParty, TaskUpdate
@@ -34,4 +35,5 @@ __all__ = [
     "ReviewOpinion", "ReviewStep", "RosterImport", "Speciality", "Stage", "Standard", "StandardGroup", "StandardItem",
     "Task", "TaskParty", "TaskUpdate", "Team", "TeamMembership", "Volunteer", "WorkPlatform",
     "Delivery", "ExportJob",  # issue 18, the task queue
+    "HomeVisit", "MailChoice", "Notification", "Webhook",  # issue 15
 ]

@@ -10,6 +10,8 @@ before it is sent, an export job before it is built.
     tracker.deliver         delivery_id: int                                 one outbound mail or webhook, retried
     tracker.backup          folder: str or None, keep_days: int or None       the nightly backup, old ones pruned
     tracker.build_export    job_id: int                                      one export job's .zip
+    tracker.notify          event: str                                       an event's notification mails, robot posts
+                                                                             (issue 15)
     tracker.sweep           (none)                                           queues again what waits for ever
                                                                              (issue 18, the sweeper)
 """
@@ -85,3 +87,13 @@ def sweep() -> dict[str, int]:
     if any(counts.values()):
         logger.info("Sweep: %s", counts)
     return counts
+
+
+# issue 15, notifications
+@shared_task(name="tracker.notify")
+def notify(event: str) -> dict[str, int]:
+    """Send one event's notifications by e-mail and to the group robots (each delivery once, however often run)."""
+    from tracker.notifications.services import notify_send
+
+    sent = notify_send(event=event)
+    return {"mails": sent.mails, "posts": sent.posts, "withheld": sent.withheld}

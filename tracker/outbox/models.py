@@ -41,6 +41,9 @@ class Delivery(models.Model):
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body = models.TextField(_("message text"), blank=True)
     payload = models.JSONField(_("content posted"), null=True, blank=True)
+    # issue 15: the group robot posted to (a 钉钉 robot's address is signed at each attempt, with its secret)
+    webhook = models.ForeignKey("tracker.Webhook", verbose_name=_("group robot"), on_delete=models.SET_NULL,
+                                null=True, blank=True, related_name="deliveries")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from tracker.org.models import Institution
 from tracker.org.queue import QUEUED_LOST_AFTER, queue_after_commit, queue_each
+from tracker.outbox import robots
 from tracker.outbox.models import Delivery
 
 logger = logging.getLogger(__name__)
@@ -66,10 +67,11 @@ class DeliveryFailed(Exception):
 
 def delivery_create(*, key: str, channel: str, institution: Institution | None = None,
                     recipients: Sequence[str] = (), url: str = "", subject: str = "", body: str = "",
-                    payload: Any = None) -> Delivery:
-    """The delivery under `key`: new, or the one written before (a message not sent yet takes this text)."""
+                    payload: Any = None, webhook=None) -> Delivery:
+    """The delivery under `key`: new, or the one written before (a message not sent yet takes this text).
+    `webhook` (issue 15): the group robot posted to, whose address is checked and signed at each attempt."""
     fields = {"channel": channel, "institution": institution, "recipients": "\n".join(recipients), "url": url,
-              "subject": subject[:300], "body": body, "payload": payload}
+              "subject": subject[:300], "body": body, "payload": payload, "webhook": webhook}
     if not key or len(key) > Delivery._meta.get_field("key").max_length:
         raise ValueError(f"not a delivery key: {key!r}")
     delivery = Delivery(key=key, **fields)
@@ -140,7 +142,12 @@ def _send_mail(delivery: Delivery, connection) -> None:
 def _post_webhook(delivery: Delivery) -> None:
     content = json.dumps(delivery.payload if delivery.payload is not None else {"text": delivery.body},
                          ensure_ascii=False).encode()
-    response = requests.post(delivery.url, data=content, timeout=settings.OUTBOX_WEBHOOK_TIMEOUT,
+    url = delivery.url
+    if delivery.webhook_id is not None:  # issue 15: a group robot's address, checked again and signed now
+        hook = delivery.webhook
+        robots.check_url(hook.kind, hook.url)
+        url = robots.signed_url(hook.kind, hook.url, hook.secret)
+    response = requests.post(url, data=content, timeout=settings.OUTBOX_WEBHOOK_TIMEOUT,
                              allow_redirects=False, headers={"Content-Type": "application/json; charset=utf-8"})
     if not 200 <= response.status_code < 300:
         raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:200]}")
