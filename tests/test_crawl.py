@@ -129,6 +129,8 @@ OBJECTS: dict[str, Callable[[], list[tuple]]] = {
     "export-job": lambda: [(token,) for token in m.ExportJob.objects.order_by("pk").values_list("token", flat=True)],
     "export-download": lambda: [(token,) for token in m.ExportJob.objects.order_by("pk")
                                 .values_list("token", flat=True)],
+    # --- issue 15: every demo notification, opened by every account (its recipient's; anyone else's 404)
+    "notification-open": _pks(m.Notification),
 }
 
 

@@ -555,6 +555,13 @@ MATRIX: dict[str, Row] = {
     # --- issue 18, health: the load balancer's /healthz answers everyone, signed in or not (it shows no data;
     # tests/test_health.py) ---
     "healthz": Row("GET", no_args, everyone(200)),
+    # --- issue 15: my notifications. Everyone signed in has their own list (a reviewer too); opening a notification
+    # is its recipient's alone (the first institution's staff account here): anyone else's is a 404 ---
+    "tracker:notification-list": Row("GET", no_args, signed_in(200, reviewer=200)),
+    "tracker:notification-open": Row("GET", lambda w: [notification_of(w).pk], signed_in(404, staff=302, reviewer=404)),
+    "tracker:notification-mark-read": Row("POST", no_args, signed_in(302, reviewer=302)),
+    "tracker:notification-mail-choice": Row("POST", no_args, signed_in(302, reviewer=302),
+                                            lambda w: {"mail": ["assessment_returned"]}),
     # --- exports as jobs (issue 18, the task queue) ---
     # Whoever reads the dashboard (administrator, committee staff, leaders) exports; every other role 403. A job is
     # its asker's own: anyone else's (the administrator's too) is a 404, like another institution's.
@@ -572,6 +579,15 @@ MATRIX: dict[str, Row] = {
         signed_in(403, admin_user=404, staff=200, other_staff=404, leader=404),
     ),
 }
+
+
+def notification_of(world):
+    """A notification of the first institution's staff account (issue 15)."""
+    from tracker.notifications.models import Notification
+
+    return Notification.objects.create(recipient=UserFactory(username="staff"), kind="assessment_submitted",
+                                       event="权限测试", institution=world.institution, title="权限测试",
+                                       path="/")
 
 
 def export_job_of(world, *, done: bool = False):

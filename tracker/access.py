@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from tracker.api.models import ApiToken
 from tracker.assessments.models.assessments import Assessment, AssessmentEntry, AssessmentRound, Rectification, Review
 from tracker.assessments.models.standards import Standard
+from tracker.notifications.models import Notification  # issue 15: the bell's number
 from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
 from tracker.plans.models import Plan, Task
 from tracker.quotas.models import Quota
@@ -33,7 +35,12 @@ def profile_of(user: User) -> Profile | None:
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_tracker_profile"):
-        user._tracker_profile = Profile.objects.select_related("institution", "unit").filter(user=user).first()
+        # (issue 15) with the bell's number: the user's unread notifications, in the same query
+        unread = (Notification.objects.filter(recipient_id=OuterRef("user_id"), read_at__isnull=True).order_by()
+                  .values("recipient_id").annotate(count=Count("pk")).values("count"))
+        user._tracker_profile = (Profile.objects.select_related("institution", "unit")
+                                 .annotate(unread_notifications=Coalesce(Subquery(unread), 0))
+                                 .filter(user=user).first())
     return user._tracker_profile
 
 
@@ -493,6 +500,9 @@ REVIEWER_URL_NAMES = frozenset({
     "api_tokens", "api_token_revoke",  # his own API tokens; through them, the API's review file only:
     "api:review-list", "api:review-detail", "api:schema", "api:docs",
     "api:evidence-download",  # as the page's download: access-checked per file
+    # (issue 15) his own notifications
+    "tracker:notification-list", "tracker:notification-open", "tracker:notification-mark-read",
+    "tracker:notification-mail-choice",
     "healthz",  # (issue 18) the load balancer's check: shows no data, open to everyone
 })
 

@@ -1,6 +1,7 @@
 """The portal's URLs: each package's own, under one `tracker:` namespace (so every URL name stays `tracker:<thing>`)."""
 
 from tracker.assessments import urls as assessments
+from tracker.notifications import urls as notifications
 from tracker.plans import urls as plans
 from tracker.portal import urls as portal
 from tracker.quotas import urls as quotas
@@ -20,4 +21,5 @@ urlpatterns = [
     *assessments.urlpatterns,
     *reporting.urlpatterns,
     *setup.urlpatterns,
+    *notifications.urlpatterns,  # issue 15
 ]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -80,18 +81,34 @@ def notify(*, kind: str, event: str, recipients: Iterable[AbstractBaseUser], ins
            actor: AbstractBaseUser | None = None) -> int:
     """One notification per recipient (but not the actor) for `event`, sent out once the transaction commits.
     How many people were told (a person told of this event before is not told again)."""
-    people = {user.pk: user for user in recipients if user.is_active and (actor is None or user.pk != actor.pk)}
+    return _write([(user, unit_id) for user in recipients], kind=kind, event=event, institution_id=institution_id,
+                  title=title, path=path, body=body, actor=actor)
+
+
+def notify_unit_people(*, kind: str, event: str, unit_ids: Iterable[int], institution_id: int, title: str,
+                       path: str, body: str = "", actor: AbstractBaseUser | None = None) -> int:
+    """`notify` for the secretaries and liaisons of several units at once (one query), each told as of their unit."""
+    people = get_user_model().objects.filter(is_active=True, profile__unit_id__in=list(unit_ids),
+                                             profile__role__in=UNIT_ROLES).select_related("profile")
+    return _write([(user, user.profile.unit_id) for user in people], kind=kind, event=event,
+                  institution_id=institution_id, title=title, path=path, body=body, actor=actor)
+
+
+def _write(recipients: list[tuple[AbstractBaseUser, int | None]], *, kind: str, event: str, institution_id: int,
+           title: str, path: str, body: str, actor: AbstractBaseUser | None) -> int:
+    people = {user.pk: (user, unit_id) for user, unit_id in recipients
+              if user.is_active and (actor is None or user.pk != actor.pk)}
     if not people:
         return 0
     now = timezone.now()
     told = set(Notification.objects.filter(event=event, recipient_id__in=people).values_list("recipient_id",
                                                                                                flat=True))
-    rows = [Notification(recipient_id=pk, kind=kind, event=event, institution_id=institution_id, unit_id=unit_id,
-                         title=title[:300], body=body, path=path, actor=actor, created_at=now)
-            for pk in people if pk not in told]
+    rows = [Notification(recipient_id=pk, kind=kind, event=event[:200], institution_id=institution_id,
+                         unit_id=unit_id, title=title[:300], body=body, path=path, actor=actor, created_at=now)
+            for pk, (_user, unit_id) in people.items() if pk not in told]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
-        queue_after_commit("tracker.notify", event=event)
+        queue_after_commit("tracker.notify", event=event[:200])
     return len(rows)
 
 
@@ -173,6 +190,11 @@ def _mail_body(notification: Notification) -> str:
 
 
 def unread_count(user: AbstractBaseUser) -> int:
+    """The bell's number: the person's unread notifications. tracker/access.py's `profile_of` reads it with the
+    profile, in the query every signed-in page makes anyway; a person without a profile costs one query."""
+    profile = getattr(user, "_tracker_profile", None)
+    if profile is not None and hasattr(profile, "unread_notifications"):
+        return profile.unread_notifications
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
@@ -180,14 +202,20 @@ def unread_count(user: AbstractBaseUser) -> int:
 def notification_open(*, actor: AbstractBaseUser, notification: Notification) -> Notification:
     """Mark one's own notification read (opening it does)."""
     if notification.recipient_id != actor.pk:
-        raise PermissionError("not the recipient")
+        raise PermissionDenied("not the recipient")
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
     return notification
 
 
-def notifications_mark_all_read(*, actor: AbstractBaseUser) -> int:
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+@transaction.atomic
+def notifications_mark_read(*, actor: AbstractBaseUser, ids: Iterable[int] | None = None) -> int:
+    """Mark the person's unread notifications read: those of `ids`, or all of them."""
+    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    count = unread.update(read_at=timezone.now())
+    return count
 
 
 @transaction.atomic

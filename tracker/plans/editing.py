@@ -31,6 +31,7 @@ from tracker.org.models import Institution, OrgUnit
 from tracker.org.versions import StaleEditError, lock_at_version
 from tracker.org.windows import format_window
 from tracker.plans.models import PARTY_KIND_LABELS, Phase, Plan, Stage, Task, TaskParty, WorkArea
+from tracker.plans.services import tell_task_changed  # issue 15
 
 Errors = dict[str, list[str]]
 DIRECT_ORDER = 0  # the order of a phase's direct stage (its tasks held without a stage)
@@ -641,6 +642,8 @@ def task_update(*, actor: AbstractBaseUser, task: Task, loaded_version: int, dat
     _validate_task(current, data, kept_units=kept)
     _save(actor, current)
     _set_parties(actor, current, data)
+    tell_task_changed(current, actor, event=f"task:{current.pk}:edit:v{current.version}",
+                      what=_("Its wording, dates or responsible units were edited in the plan."))
     return Edited(current, task_warnings(current))
 
 

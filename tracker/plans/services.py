@@ -9,11 +9,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker import access
+from tracker.notifications import services as notices
+from tracker.notifications.models import Notification
 from tracker.org.evidence import store_evidence
+from tracker.org.models import OrgUnit
 from tracker.org.uploads import check_evidence_file
 from tracker.org.versions import lock_at_version
 from tracker.plans.models import Task, TaskUpdate
@@ -97,7 +101,34 @@ def task_add_update(
     current._history_user = actor
     current.full_clean()
     current.save(update_fields=["status", "progress", "done_on", "version"])
+    tell_task_changed(current, actor, event=f"task:{current.pk}:update:{update.pk}",
+                      what=_("%(status)s, %(progress)s %%: %(note)s") % {
+                          "status": current.get_status_display(), "progress": current.progress,
+                          "note": update.note[:300] or _("evidence attached")})
     return update
+
+
+# --- issue 15: telling the units a task names when someone else changes it -------------------------------
+
+
+def answering_unit_ids(task: Task) -> list[int]:
+    """The units in service that answer for the task: those it names, and every unit of a kind it names."""
+    parties = list(task.parties.all())
+    named = {party.unit_id for party in parties if party.unit_id is not None}
+    kinds = {party.kind for party in parties if party.unit_id is None}
+    institution_id = task.stage.phase.plan.institution_id
+    by_kind = (OrgUnit.objects.in_service().filter(institution_id=institution_id, kind__in=kinds)
+               .values_list("pk", flat=True) if kinds else [])
+    return sorted(named | set(by_kind))
+
+
+def tell_task_changed(task: Task, actor: AbstractBaseUser, *, event: str, what: str) -> int:
+    """The people of the units that answer for the task, but not the one who changed it."""
+    return notices.notify_unit_people(
+        kind=Notification.Kind.TASK_CHANGED, event=event, unit_ids=answering_unit_ids(task),
+        institution_id=task.stage.phase.plan.institution_id,
+        title=_("Task %(number)s “%(title)s” was changed") % {"number": task.number, "title": task.title[:60]},
+        body=what, path=reverse("tracker:task-detail", args=[task.pk]), actor=actor)
 
 
 # --- People and roles --------------------------------------------------------------------------

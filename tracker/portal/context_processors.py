@@ -11,7 +11,8 @@ from tracker import access
 NAV = ("tracker:home", "tracker:reminder-list", "tracker:dashboard", "tracker:plan-list", "tracker:quota-list",
        "tracker:standard-list", "tracker:round-list", "tracker:rectification-list", "tracker:volunteer-list",
        "tracker:team-list", "tracker:platform-list", "tracker:activity-list", "tracker:menu-board",
-       "tracker:review-list", "tracker:setup", "admin:index", "account", "logout", "set_language")
+       "tracker:review-list", "tracker:setup", "admin:index", "account", "logout", "set_language",
+       "tracker:notification-list")
 
 
 @functools.lru_cache(maxsize=32)
@@ -35,4 +36,15 @@ def portal(request: HttpRequest) -> dict:
         "current_profile": profile,
         "current_role": access.role_of(user) if user is not None else None,
         "nav": nav_urls(),
+        # (issue 15) the bell's number, asked for only by a page that shows the bell; read with the profile
+        "unread_notifications": functools.partial(_unread, user),
     }
+
+
+def _unread(user) -> int:
+    if user is None or not user.is_authenticated:
+        return 0
+    access.profile_of(user)  # the count comes with the profile
+    from tracker.notifications.services import unread_count
+
+    return unread_count(user)

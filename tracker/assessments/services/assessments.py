@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import get_connection, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -40,6 +41,8 @@ from tracker.assessments.models.assessments import (
 )
 from tracker.assessments.models.standards import Standard, StandardItem
 from tracker.assessments.services.standards import validate_score
+from tracker.notifications import services as notices
+from tracker.notifications.models import Notification
 from tracker.org.evidence import store_evidence
 from tracker.org.models import Institution, OrgUnit, Profile
 from tracker.org.uploads import check_evidence_file
@@ -119,6 +122,7 @@ def round_create(*, actor: AbstractBaseUser, institution: Institution, standard:
     assessment_round.save()
     if units:
         assessment_round.units.set(units)
+    tell_round_opened(assessment_round, actor)
     return assessment_round
 
 
@@ -280,7 +284,7 @@ def _occurred_on(assessment: Assessment, occurred_on: dt.date | None) -> dt.date
 
 
 def _transition(assessment: Assessment, to_status: str, actor: AbstractBaseUser, comment: str = "",
-                occurred_on: dt.date | None = None) -> None:
+                occurred_on: dt.date | None = None) -> AssessmentTransition:
     role = TRANSITIONS.get((assessment.status, to_status))
     if role is None:
         raise ValidationError(
@@ -290,11 +294,12 @@ def _transition(assessment: Assessment, to_status: str, actor: AbstractBaseUser,
     allowed = (access.can_fill_assessment if role == "unit" else access.can_review_assessment)(actor, assessment)
     if not allowed:
         raise PermissionDenied(f"actor may not take {assessment.status} → {to_status}")
-    AssessmentTransition.objects.create(assessment=assessment, from_status=assessment.status, to_status=to_status,
-                                        actor=actor, comment=comment.strip(),
-                                        occurred_on=_occurred_on(assessment, occurred_on))
+    transition = AssessmentTransition.objects.create(
+        assessment=assessment, from_status=assessment.status, to_status=to_status, actor=actor,
+        comment=comment.strip(), occurred_on=_occurred_on(assessment, occurred_on))
     assessment.status = to_status
     assessment.version += 1
+    return transition
 
 
 def _lock_assessment(assessment: Assessment, loaded_version: int) -> Assessment:
@@ -318,9 +323,10 @@ def assessment_submit(*, actor: AbstractBaseUser, assessment: Assessment, loaded
     problems = submit_problems(current, list(current.entries.select_related("item")))
     if problems:
         raise ValidationError(problems)
-    _transition(current, target, actor, occurred_on=occurred_on)
+    transition = _transition(current, target, actor, occurred_on=occurred_on)
     current.submitted_at = timezone.now()
     _save(current, actor, target)
+    _tell_assessment(current, transition, actor)
     return current
 
 
@@ -372,8 +378,9 @@ def assessment_return(*, actor: AbstractBaseUser, assessment: Assessment, loaded
     current = _lock_assessment(assessment, loaded_version)
     if current.is_under_review and not current.entries.exclude(review_comment="").exists():
         raise ValidationError(_("Write a comment on each item the unit should change before returning it."))
-    _transition(current, Status.RETURNED, actor, comment, occurred_on)
+    transition = _transition(current, Status.RETURNED, actor, comment, occurred_on)
     _save(current, actor, "returned")
+    _tell_assessment(current, transition, actor)
     return current
 
 
@@ -391,10 +398,11 @@ def assessment_accept(*, actor: AbstractBaseUser, assessment: Assessment, loaded
         if unscored:
             raise ValidationError(_("Enter a review score for every item first (missing: %(numbers)s).")
                                   % {"numbers": "、".join(unscored)})
-    _transition(current, Status.ACCEPTED, actor, comment, occurred_on)
+    transition = _transition(current, Status.ACCEPTED, actor, comment, occurred_on)
     current.accepted_at = timezone.now()
     _save(current, actor, "accepted")
-    _rectifications_from_gaps(current, actor)
+    created = _rectifications_from_gaps(current, actor)
+    _tell_assessment(current, transition, actor, rectifications=len(created))
     return current
 
 
@@ -545,8 +553,14 @@ def send_filing_reminders(*, actor: AbstractBaseUser, assessment_round: Assessme
         except (OSError, SMTPException):
             result.failed.append(unit)
             continue
-        result.sent.append(FilingReminder.objects.create(
-            round=assessment_round, unit=unit, recipients="\n".join(recipients), status_then=state, sent_by=actor))
+        reminder = FilingReminder.objects.create(
+            round=assessment_round, unit=unit, recipients="\n".join(recipients), status_then=state, sent_by=actor)
+        result.sent.append(reminder)
+        notices.notify_unit_people(
+            kind=Notification.Kind.REMINDER_SENT, event=f"filing-reminder:{reminder.pk}", unit_ids=[unit.pk],
+            institution_id=assessment_round.institution_id, title=subject, body=_(
+                "Your self-assessment is “%(state)s”. Please file it by %(date)s.") % {"state": label, "date": due},
+            path=_filing_path(assessment_round, unit.pk, status), actor=actor)
     return result
 
 
@@ -582,6 +596,7 @@ def rectification_create(*, actor: AbstractBaseUser, institution: Institution, u
                                   measure=measure.strip(), deadline=deadline, created_by=actor)
     rectification._history_user = actor
     rectification.save()
+    _tell_rectification_assigned(rectification, actor, f"rectification:{rectification.pk}:assigned")
     return rectification
 
 
@@ -627,9 +642,12 @@ def rectification_advance(*, actor: AbstractBaseUser, rectification: Rectificati
         current.status = status
     if note.strip():
         current.note = note.strip()
+    moved = status != rectification.status
     current.version += 1
     _save(current, actor, f"status {current.status}")
     store_evidence(files, actor, rectification=current)
+    if moved and current.status in (RStatus.DONE, RStatus.VERIFIED):
+        _tell_rectification_moved(current, actor)
     return current
 
 
@@ -652,9 +670,12 @@ def rectification_reassign(*, actor: AbstractBaseUser, rectification: Rectificat
         _add(errors, "unit", _("A verified entry is closed."))
     if errors:
         raise ValidationError(errors)
+    moved_to_another = unit.pk != current.unit_id
     current.unit, current.measure, current.deadline = unit, measure.strip(), deadline
     current.version += 1
     _save(current, actor, "reassigned")
+    if moved_to_another:
+        _tell_rectification_assigned(current, actor, f"rectification:{current.pk}:assigned:v{current.version}")
     return current
 
 
@@ -774,4 +795,113 @@ def review_opinion_add(*, actor: AbstractBaseUser, review: Review, text: str,
     )
     rectification._history_user = actor
     rectification.save()
+    _tell_opinion(opinion, rectification, actor)
     return opinion
+
+
+# --- issue 15: telling people of what needs them ------------------------------------------------------
+
+
+def _assessment_path(assessment: Assessment) -> str:
+    return reverse("tracker:assessment-detail", args=[assessment.pk])
+
+
+def _tell_assessment(assessment: Assessment, transition: AssessmentTransition, actor: AbstractBaseUser,
+                     rectifications: int = 0) -> None:
+    """Submitted or resubmitted: the committee staff, who review it. Returned or accepted: the unit's people."""
+    names = {"unit": assessment.unit.name, "round": assessment.round.name}
+    event = f"assessment:{assessment.pk}:transition:{transition.pk}"
+    institution_id = assessment.round.institution_id
+    if transition.to_status in (Status.SUBMITTED, Status.RESUBMITTED):
+        title = (_("%(unit)s resubmitted its self-assessment in “%(round)s”: please review it")
+                 if transition.to_status == Status.RESUBMITTED else
+                 _("%(unit)s submitted its self-assessment in “%(round)s”: please review it")) % names
+        notices.notify(kind=Notification.Kind.ASSESSMENT_SUBMITTED, event=event,
+                       recipients=notices.committee_staff(institution_id), institution_id=institution_id,
+                       unit_id=assessment.unit_id, title=title, path=_assessment_path(assessment), actor=actor)
+        return
+    if transition.to_status == Status.RETURNED:
+        kind = Notification.Kind.ASSESSMENT_RETURNED
+        title = _("Your self-assessment in “%(round)s” was returned for changes") % names
+        lines = [_("Comment: %(comment)s") % {"comment": transition.comment}] if transition.comment else []
+        items = list(assessment.entries.exclude(review_comment="").select_related("item").order_by("item__order"))
+        lines += [f"{entry.item.number}. {entry.review_comment}" for entry in items]
+        lines.append(_("Change the items named, then submit it again."))
+    else:
+        kind = Notification.Kind.ASSESSMENT_ACCEPTED
+        title = _("Your self-assessment in “%(round)s” was accepted") % names
+        lines = [_("Comment: %(comment)s") % {"comment": transition.comment}] if transition.comment else []
+        if rectifications:
+            lines.append(_("%(count)d item(s) below full marks are on the rectification list.")
+                         % {"count": rectifications})
+    notices.notify_unit_people(kind=kind, event=event, unit_ids=[assessment.unit_id], institution_id=institution_id,
+                               title=title, body="\n".join(lines), path=_assessment_path(assessment), actor=actor)
+
+
+def _filing_path(assessment_round: AssessmentRound, unit_id: int, status: dict[int, str]) -> str:
+    """Where a unit files in the round: its assessment, or the round's start page when it has none yet."""
+    assessment_id = (Assessment.objects.filter(round=assessment_round, unit_id=unit_id)
+                     .values_list("pk", flat=True).first() if unit_id in status else None)
+    if assessment_id:
+        return reverse("tracker:assessment-detail", args=[assessment_id])
+    return reverse("tracker:assessment-start", args=[assessment_round.pk])
+
+
+def tell_round_opened(assessment_round: AssessmentRound, actor: AbstractBaseUser) -> int:
+    """A new round: the people of every unit that files in it (called by round_create and copy_round)."""
+    unit_ids = [unit.pk for unit in filing_units(assessment_round)]
+    return notices.notify_unit_people(
+        kind=Notification.Kind.ROUND_OPENED, event=f"round:{assessment_round.pk}:opened", unit_ids=unit_ids,
+        institution_id=assessment_round.institution_id,
+        title=_("New self-assessment round “%(round)s”: file by %(date)s")
+        % {"round": assessment_round.name, "date": f"{assessment_round.due_on:%Y-%m-%d}"},
+        body=_("Standard: %(standard)s.") % {"standard": assessment_round.standard.name},
+        path=reverse("tracker:assessment-start", args=[assessment_round.pk]), actor=actor)
+
+
+def _rectification_people(rectification: Rectification) -> list[AbstractBaseUser]:
+    """Who works on an entry: its unit's people; for the school committee's own entries, the committee staff."""
+    people = notices.unit_people(rectification.unit_id)
+    if rectification.unit.kind == OrgUnit.Kind.SCHOOL_COMMITTEE:
+        people += notices.committee_staff(rectification.institution_id)
+    return people
+
+
+def _tell_rectification_assigned(rectification: Rectification, actor: AbstractBaseUser, event: str) -> None:
+    notices.notify(
+        kind=Notification.Kind.RECTIFICATION_ASSIGNED, event=event, recipients=_rectification_people(rectification),
+        institution_id=rectification.institution_id, unit_id=rectification.unit_id,
+        title=_("A rectification was assigned to %(unit)s, due %(date)s")
+        % {"unit": rectification.unit.name, "date": f"{rectification.deadline:%Y-%m-%d}"},
+        body=rectification.problem[:500], path=reverse("tracker:rectification-detail", args=[rectification.pk]),
+        actor=actor)
+
+
+def _tell_rectification_moved(rectification: Rectification, actor: AbstractBaseUser) -> None:
+    """Done: the committee staff, who verify it. Verified: the unit's people."""
+    path = reverse("tracker:rectification-detail", args=[rectification.pk])
+    event = f"rectification:{rectification.pk}:{rectification.status}:v{rectification.version}"
+    names = {"unit": rectification.unit.name, "problem": rectification.problem[:60]}
+    if rectification.status == RStatus.DONE:
+        notices.notify(kind=Notification.Kind.RECTIFICATION_DONE, event=event,
+                       recipients=notices.committee_staff(rectification.institution_id),
+                       institution_id=rectification.institution_id, unit_id=rectification.unit_id,
+                       title=_("%(unit)s reports a rectification done: please verify it") % names,
+                       body=rectification.problem[:500], path=path, actor=actor)
+    else:
+        notices.notify(kind=Notification.Kind.RECTIFICATION_VERIFIED, event=event,
+                       recipients=notices.unit_people(rectification.unit_id),
+                       institution_id=rectification.institution_id, unit_id=rectification.unit_id,
+                       title=_("The rectification of %(unit)s was verified: %(problem)s") % names, path=path,
+                       actor=actor)
+
+
+def _tell_opinion(opinion: ReviewOpinion, rectification: Rectification, actor: AbstractBaseUser) -> None:
+    """An opinion: the committee staff (and the school committee's people), who rectify it."""
+    review = opinion.review
+    notices.notify(
+        kind=Notification.Kind.OPINION_ADDED, event=f"opinion:{opinion.pk}", recipients=_rectification_people(
+            rectification), institution_id=review.institution_id, unit_id=rectification.unit_id,
+        title=_("A new opinion on “%(review)s”") % {"review": review.name}, body=opinion.text[:500],
+        path=reverse("tracker:review-detail", args=[review.pk]), actor=actor)
+

@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from tracker import access
 from tracker.assessments.models.assessments import AssessmentRound
 from tracker.assessments.models.standards import Standard, StandardGroup, StandardItem
+from tracker.assessments.services.assessments import tell_round_opened
 from tracker.assessments.services.standards import standard_name_taken
 from tracker.org.models import Institution, OrgUnit
 from tracker.org.windows import shift_by_months
@@ -121,4 +122,5 @@ def copy_round(*, actor: AbstractBaseUser, assessment_round: AssessmentRound, na
     units = list(OrgUnit.objects.in_service().filter(rounds_taking_part=assessment_round))
     if units:
         copy.units.set(units)
+    tell_round_opened(copy, actor)  # issue 15: the units that file in it are told
     return copy
