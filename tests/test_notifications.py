@@ -160,7 +160,10 @@ def test_a_new_round_tells_every_unit_that_files_and_a_reminder_tells_the_unit_r
                                              standard=scored_standard(school["institution"]), name="2027年对标找差",
                                              due_on=timezone.localdate() + dt.timedelta(days=28))
     assert told(Kind.ROUND_OPENED) == {"art", "art2", "law"}  # the colleges; not the member unit's liaison
-    assert "2027年对标找差" in Notification.objects.filter(kind=Kind.ROUND_OPENED).first().title
+    opened = Notification.objects.filter(kind=Kind.ROUND_OPENED).first()
+    assert "2027年对标找差" in opened.title
+    # the round's row of the round list, whose button starts the assessment (the start page takes a POST only)
+    assert opened.path == reverse("tracker:round-list") + f"#round-{assessment_round.pk}"
     school["law_unit"].email = "fxy@jngxy.example.edu.cn"
     school["law_unit"].save()
     services.send_filing_reminders(actor=school["office"], assessment_round=assessment_round)

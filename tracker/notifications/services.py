@@ -160,8 +160,6 @@ def notify_send(*, event: str) -> Sent:
                 result.mails += 1
         lines = [line for line in first.body.splitlines() if line.strip()]
         for hook in webhooks.hooks_for(first.institution_id, sorted(routes, key=lambda unit: unit or 0)):
-            if hook.unit_id is None and None not in routes:
-                continue
             webhook_queue(hook, key=f"notice:{event}:hook:{hook.pk}"[:200], title=first.title,
                                    lines=lines, link=_absolute(first.path))
             result.posts += 1

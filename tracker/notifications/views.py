@@ -24,11 +24,12 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     if unread_only:
         notifications = notifications.filter(read_at__isnull=True)
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    mailed = services.mailed_kinds(request.user)
     context = {
         "page": page,
         "unread_only": unread_only,
         "unread": services.unread_count(request.user),
-        "kinds": [(value, label, value in services.mailed_kinds(request.user))
+        "kinds": [(value, label, value in mailed)
                   for value, label in Notification.Kind.choices],
         "has_email": bool(request.user.email),
     }

@@ -529,7 +529,9 @@ def send_filing_reminders(*, actor: AbstractBaseUser, assessment_round: Assessme
     if not access.can_manage_rounds(actor, assessment_round.institution_id):
         raise PermissionDenied("only committee staff send reminders")
     units = list(filing_units(assessment_round))
-    status = dict(Assessment.objects.filter(round=assessment_round).values_list("unit_id", "status"))
+    filed = Assessment.objects.filter(round=assessment_round)
+    status = dict(filed.values_list("unit_id", "status"))
+    assessment_ids = dict(filed.values_list("unit_id", "pk"))  # issue 15: where each reminded unit files
     behind = [unit for unit in units if is_behind(status.get(unit.pk))]
     addresses = _unit_addresses(behind)
     result = ReminderResult([], [])
@@ -560,7 +562,7 @@ def send_filing_reminders(*, actor: AbstractBaseUser, assessment_round: Assessme
             kind=Notification.Kind.REMINDER_SENT, event=f"filing-reminder:{reminder.pk}", unit_ids=[unit.pk],
             institution_id=assessment_round.institution_id, title=subject, body=_(
                 "Your self-assessment is “%(state)s”. Please file it by %(date)s.") % {"state": label, "date": due},
-            path=_filing_path(assessment_round, unit.pk, status), actor=actor)
+            path=_filing_path(assessment_round, assessment_ids.get(unit.pk)), actor=actor)
     return result
 
 
@@ -838,13 +840,12 @@ def _tell_assessment(assessment: Assessment, transition: AssessmentTransition, a
                                title=title, body="\n".join(lines), path=_assessment_path(assessment), actor=actor)
 
 
-def _filing_path(assessment_round: AssessmentRound, unit_id: int, status: dict[int, str]) -> str:
-    """Where a unit files in the round: its assessment, or the round's start page when it has none yet."""
-    assessment_id = (Assessment.objects.filter(round=assessment_round, unit_id=unit_id)
-                     .values_list("pk", flat=True).first() if unit_id in status else None)
+def _filing_path(assessment_round: AssessmentRound, assessment_id: int | None) -> str:
+    """Where a unit files in the round: its assessment, or the round's row of the round list, whose button starts
+    one (the start page itself takes a POST only)."""
     if assessment_id:
         return reverse("tracker:assessment-detail", args=[assessment_id])
-    return reverse("tracker:assessment-start", args=[assessment_round.pk])
+    return f"{reverse('tracker:round-list')}#round-{assessment_round.pk}"
 
 
 def tell_round_opened(assessment_round: AssessmentRound, actor: AbstractBaseUser) -> int:
@@ -856,7 +857,7 @@ def tell_round_opened(assessment_round: AssessmentRound, actor: AbstractBaseUser
         title=_("New self-assessment round “%(round)s”: file by %(date)s")
         % {"round": assessment_round.name, "date": f"{assessment_round.due_on:%Y-%m-%d}"},
         body=_("Standard: %(standard)s.") % {"standard": assessment_round.standard.name},
-        path=reverse("tracker:assessment-start", args=[assessment_round.pk]), actor=actor)
+        path=_filing_path(assessment_round, None), actor=actor)
 
 
 def _rectification_people(rectification: Rectification) -> list[AbstractBaseUser]:
