@@ -41,8 +41,11 @@ def main_pages() -> list[MainPage]:
 
     pages = [
         MainPage("login", "登录", "", reverse("login")),
-        MainPage("home", "首页（工作人员）", "staff", reverse("tracker:home")),
-        MainPage("home-secretary", "首页（学院秘书）", "secretary", reverse("tracker:home")),
+        # the home page of every role is its 我的待办 (issue 15)
+        MainPage("home", "我的待办（工作人员）", "staff", reverse("tracker:home")),
+        MainPage("home-secretary", "我的待办（学院秘书）", "secretary", reverse("tracker:home")),
+        MainPage("home-leader", "我的待办（校领导）", "leader", reverse("tracker:home")),
+        MainPage("home-reviewer", "我的待办（评审专家）", "reviewer", reverse("tracker:home")),
         MainPage("reminders", "我的提醒", "secretary", reverse("tracker:reminder-list")),
         MainPage("dashboard", "工作总览", "leader", reverse("tracker:dashboard")),
         MainPage("dashboard-college", "学院工作总览", "leader",
@@ -95,6 +98,10 @@ def main_pages() -> list[MainPage]:
         MainPage("setup-account-new", "新增账号", "staff", reverse("tracker:setup-account-create")),
         MainPage("setup-import", "批量设置", "staff", reverse("tracker:setup-import")),
         MainPage("setup-institution-new", "新增学校", "admin", reverse("tracker:setup-institution-create")),
+        # (issue 15) group robots and the delivery log, under 设置 (the demo has no robot: the list says so)
+        MainPage("setup-webhooks", "群机器人", "staff", reverse("tracker:webhook-list")),
+        MainPage("setup-webhook-new", "添加群机器人", "staff", reverse("tracker:webhook-create")),
+        MainPage("setup-deliveries", "消息发送记录", "staff", reverse("tracker:delivery-log")),
         # exports as jobs (issue 18, the task queue): the list, and the demo's finished whole file
         MainPage("exports", "导出", "staff", reverse("tracker:export-list")),
         MainPage("export-job", "导出进度", "staff",

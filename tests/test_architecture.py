@@ -113,16 +113,19 @@ ALLOWED = {
     "assessments": {"org", "access", "plans", "roster", "work", "templatetags", "notifications"},
     "quotas": {"org", "access", "plans", "roster", "work", "assessments"},
     "reporting": {"org", "access", "plans", "roster", "work", "assessments", "quotas", "templatetags",
-                  "outbox"},  # issue 18, the task queue: the reminder mail is sent as deliveries
+                  "outbox",  # issue 18, the task queue: the reminder mail is sent as deliveries
+                  "notifications"},  # issue 15: the daily digest honours the e-mail choice, posts to group robots
     # the JSON API reads and writes every domain through its access rules and services, like reporting
     "api": {"org", "access", "plans", "roster", "work", "assessments", "quotas", "reporting", "templatetags"},
     # set-up: an institution's units and accounts, on the kernel alone
-    "setup": {"org", "access"},
+    "setup": {"org", "access",
+              "notifications", "outbox"},  # issue 15: the group robots' pages and the delivery log, under set-up
     # issue 18, the task queue: outbound deliveries (mail, webhooks), on the kernel alone, so any package may send
     "outbox": {"org"},
     # issue 15: notifications (in the portal, by mail and group robots), on the kernel and the outbox, so that every
     # domain's services tell people of their changes
-    "notifications": {"org", "outbox"},
+    "notifications": {"org", "outbox",
+                      "access"},  # issue 15: the group robots' services check who sets them up
 }
 
 

@@ -40,6 +40,8 @@ ALLOWED = {
     "TOTP",
     # The programming interface other systems (the campus data platform) read through: Chinese writes “API 令牌”.
     "API",
+    # (issue 15) The prefix of a 钉钉 robot's signing secret, as its 加签 setting shows it: the form names it.
+    "SEC",
 }
 
 # Data, not words: e-mail addresses, web addresses, file names with their type, codes holding digits (工号 CUMT04016).
@@ -130,6 +132,7 @@ def test_every_main_page_and_state_reads_in_chinese_only(demo):
         ("quota-entry-empty-post", "staff", "post", reverse("tracker:quota-entry-create", args=[quota.pk]), 400),
         ("roster-import-empty-post", "secretary", "post", reverse("tracker:roster-import"), 400),
         ("standard-import-empty-post", "staff", "post", reverse("tracker:standard-import"), 400),
+        ("webhook-empty-post", "staff", "post", reverse("tracker:webhook-create"), 400),  # issue 15
         ("password-empty-post", "secretary", "post", reverse("password_change"), 200),
         ("login-wrong-password", "", "post", reverse("login"), 200),
         ("roster-filtered-to-nothing", "secretary", "get", reverse("tracker:volunteer-list") + "?q=查无此人", 200),

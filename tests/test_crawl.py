@@ -129,6 +129,11 @@ OBJECTS: dict[str, Callable[[], list[tuple]]] = {
     "export-job": lambda: [(token,) for token in m.ExportJob.objects.order_by("pk").values_list("token", flat=True)],
     "export-download": lambda: [(token,) for token in m.ExportJob.objects.order_by("pk")
                                 .values_list("token", flat=True)],
+    # --- issue 15: group robots (set-up): the robot the `snapshot` fixture adds (the demo has none); the test
+    # send is POST-only (a GET answers 405, so nothing is sent)
+    "webhook-update": _pks(m.Webhook),
+    "webhook-delete": _pks(m.Webhook),
+    "webhook-test": _pks(m.Webhook),
     # --- issue 15: every demo notification, opened by every account (its recipient's; anyone else's 404)
     "notification-open": _pks(m.Notification),
 }
@@ -171,11 +176,15 @@ def accounts(demo):
 
 @pytest.fixture
 def snapshot(demo):
-    """One kept snapshot and one roster import waiting for confirmation (the demo has neither), so that their pages
-    are crawled too."""
+    """One kept snapshot, one roster import waiting for confirmation and one group robot (the demo has none), so
+    that their pages are crawled too."""
     college = m.OrgUnit.objects.get(institution__code="cumt", name="机电工程学院")
     m.RosterImport.objects.create(institution=college.institution, unit=college, file_name="名册.xlsx", rows=[],
                                   created_by=get_user_model().objects.get(username="secretary"))
+    # (issue 15) a group robot of the college, on an address never called (only GETs are crawled)
+    m.Webhook.objects.create(institution=college.institution, unit=college, kind="dingtalk", name="机电学院关工委群",
+                             url="https://oapi.dingtalk.com/robot/send?access_token=crawl-never-called",
+                             secret="SECcrawl")
     staff = client_for(get_user_model().objects.get(username="staff"))
     cumt = m.Institution.objects.get(code="cumt")
     response = staff.post(reverse("tracker:snapshot-list") + f"?institution={cumt.pk}", {"name": "年度汇报留存"})

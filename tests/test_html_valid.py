@@ -110,6 +110,7 @@ def test_every_main_page_and_form_state_is_valid_html(tmp_path, demo):
         ("quota-entry-empty-post", "staff", "post", reverse("tracker:quota-entry-create", args=[quota.pk])),
         ("roster-import-empty-post", "secretary", "post", reverse("tracker:roster-import")),
         ("standard-import-empty-post", "staff", "post", reverse("tracker:standard-import")),
+        ("webhook-empty-post", "staff", "post", reverse("tracker:webhook-create")),  # issue 15
         ("password-empty-post", "secretary", "post", reverse("password_change")),
         ("dashboard-staff", "staff", "get", reverse("tracker:dashboard")),  # with the form that freezes the figures
         ("snapshot-empty-post", "staff", "post", reverse("tracker:snapshot-list")),

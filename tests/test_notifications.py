@@ -331,6 +331,21 @@ def test_mark_all_read_and_the_mail_choices_on_the_list_page(school):
     assert 'value="assessment_submitted" checked' in page and 'value="task_changed">' in page
 
 
+def test_the_mail_choices_page_lists_the_daily_digest_and_saving_keeps_or_switches_it(school):
+    from tracker.notifications.models import DIGEST
+
+    client = client_for(school["office"])
+    page = client.get(reverse("tracker:notification-list")).content.decode()
+    assert f'value="{DIGEST}" checked' in page  # on until switched off
+    client.post(reverse("tracker:notification-mail-choice"), {"mail": [Kind.ASSESSMENT_SUBMITTED, DIGEST]})
+    assert notices.mailed_kinds(school["office"]) == {Kind.ASSESSMENT_SUBMITTED, DIGEST}
+    assert DIGEST not in MailChoice.objects.get(user=school["office"]).not_mailed
+    client.post(reverse("tracker:notification-mail-choice"), {"mail": [Kind.ASSESSMENT_SUBMITTED]})
+    assert DIGEST in MailChoice.objects.get(user=school["office"]).not_mailed  # unticked: the digest is off
+    page = client.get(reverse("tracker:notification-list")).content.decode()
+    assert f'value="{DIGEST}">' in page
+
+
 def test_the_bell_costs_no_query_however_many_notifications(school, django_assert_max_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

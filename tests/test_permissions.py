@@ -100,7 +100,8 @@ MATRIX: dict[str, Row] = {
     "otp_remove": Row("POST", no_args, signed_in(302, reviewer=302)),
     "cas_login": Row("GET", no_args, everyone(404)),  # single sign-on is off unless configured
     "admin:index": Row("GET", no_args, everyone(302, admin_user=200, staff=200, other_staff=200, reviewer=403)),
-    "tracker:home": Row("GET", no_args, signed_in(200, reviewer=302)),  # a reviewer is sent to the reviews
+    # --- issue 15: 我的待办 --- every role lands on its to-do list (the reviewer too: his review file, his opinions)
+    "tracker:home": Row("GET", no_args, signed_in(200, reviewer=200)),
     "tracker:plan-list": Row("GET", no_args, signed_in(200)),
     "tracker:plan-detail": Row("GET", lambda w: [w.plan.pk], signed_in(200, other_staff=404)),
     "tracker:task-detail": Row("GET", lambda w: [w.school_task.pk], signed_in(200, other_staff=404)),
@@ -562,6 +563,29 @@ MATRIX: dict[str, Row] = {
     "tracker:notification-mark-read": Row("POST", no_args, signed_in(302, reviewer=302)),
     "tracker:notification-mail-choice": Row("POST", no_args, signed_in(302, reviewer=302),
                                             lambda w: {"mail": ["assessment_returned"]}),
+    # --- issue 15: group robots and the delivery log (set-up). Committee staff (their own institution) and the
+    # administrator; every other role 403; the other institution's staff 404 on this institution's robots (his own
+    # lists open, empty). The robot's address is never called: the test send waits for a commit that never comes,
+    # and its address would be refused before any POST (http, not allowed outside tests/test_webhooks.py) ---
+    "tracker:webhook-list": Row("GET", no_args, signed_in(403, admin_user=200, staff=200, other_staff=200)),
+    "tracker:webhook-create": Row(
+        "POST", no_args, signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"institution": w.institution.pk, "name": "权限测试工作群", "kind": "wecom", "unit": "",
+                   "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=permission-matrix", "active": "on"},
+    ),
+    "tracker:webhook-update": Row(
+        "POST", lambda w: [robot_of(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1, "name": "权限测试工作群（改）", "kind": "wecom", "unit": w.college.pk,
+                   "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=permission-matrix", "active": "on"},
+    ),
+    "tracker:webhook-delete": Row(
+        "POST", lambda w: [robot_of(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+        lambda w: {"version": 1},
+    ),
+    "tracker:webhook-test": Row(
+        "POST", lambda w: [robot_of(w).pk], signed_in(403, admin_user=302, staff=302, other_staff=404),
+    ),
+    "tracker:delivery-log": Row("GET", no_args, signed_in(403, admin_user=200, staff=200, other_staff=200)),
     # --- exports as jobs (issue 18, the task queue) ---
     # Whoever reads the dashboard (administrator, committee staff, leaders) exports; every other role 403. A job is
     # its asker's own: anyone else's (the administrator's too) is a 404, like another institution's.
@@ -579,6 +603,14 @@ MATRIX: dict[str, Row] = {
         signed_in(403, admin_user=404, staff=200, other_staff=404, leader=404),
     ),
 }
+
+
+def robot_of(world):
+    """A group robot of the first institution's college (issue 15), on an address no send would ever call."""
+    from tracker.notifications.models import Webhook
+
+    return Webhook.objects.create(institution=world.institution, unit=world.college, kind="wecom",
+                                  name="机电学院关工委工作群", url="http://127.0.0.1:9/never-called")
 
 
 def notification_of(world):

@@ -218,12 +218,19 @@ def mail_to(address: str) -> list:
     return [message for message in mail.outbox if address in message.to]
 
 
-def test_each_unit_gets_its_overdue_and_due_soon_items_in_plain_chinese_text(world, addresses, settings):
+def test_each_unit_gets_its_overdue_and_due_soon_items_in_plain_chinese_text(world, addresses, secretary, settings):
     settings.PORTAL_BASE_URL = "https://gwgw.example.edu.cn"
     entry = RectificationFactory(unit=world.college, deadline=dt.date(2022, 1, 3), problem="台账不完整\n第二行")
     output = run("--date", "2022-01-02", "--days", "7")
+    # issue 15: one digest per address, no longer one mail to the unit's address list: the unit's own, the secretary's.
     [message] = mail_to("jidian@cumt.example.edu.cn")
-    assert message.to == ["jidian@cumt.example.edu.cn", "li@cumt.example.edu.cn"]  # the unit, then its people
+    [hers] = mail_to("li@cumt.example.edu.cn")
+    assert message.to == ["jidian@cumt.example.edu.cn"] and hers.to == ["li@cumt.example.edu.cn"]
+    assert hers.subject == message.subject
+    assert hers.body.startswith(zh("%(unit)s, %(name)s:", unit="机电工程学院", name=secretary.first_name))
+    assert message.body.startswith(zh("%(unit)s:", unit="机电工程学院"))
+    assert "https://gwgw.example.edu.cn/notifications/" in hers.body  # where she switches it off
+    assert "/notifications/" not in message.body  # the unit's address has no choice to make
     with translation.override("zh-hans"):
         portal = str(settings.PORTAL_NAME)
         overdue = ngettext("Due %(date)s, %(days)d day overdue", "Due %(date)s, %(days)d days overdue", 2) % {
@@ -241,8 +248,12 @@ def test_each_unit_gets_its_overdue_and_due_soon_items_in_plain_chinese_text(wor
     assert "第二行" not in body  # the problem's first line is its title
     assert "https://gwgw.example.edu.cn/reminders/" in body
     assert body.index(overdue) < body.index(left)  # overdue first
-    assert "中国矿业大学 · 机电工程学院: 1 overdue, 1 due within 7 days → jidian@cumt.example.edu.cn, " \
-           "li@cumt.example.edu.cn" in output
+    assert "中国矿业大学 · 机电工程学院: 1 overdue, 1 due within 7 days → the unit's address " \
+           "<jidian@cumt.example.edu.cn>" in output
+    assert f"中国矿业大学 · 机电工程学院: 1 overdue, 1 due within 7 days → {secretary.first_name} " \
+           "<li@cumt.example.edu.cn>" in output
+    for body in (message.body, hers.body):  # the same items in both
+        assert task_line in body and "台账不完整" in body
 
 
 def test_units_with_nothing_due_get_no_mail_and_units_without_address_are_listed(world, addresses):
@@ -275,7 +286,7 @@ def test_the_horizon_defaults_to_seven_days(world, addresses):
     assert "七天后到期" in message.body and "八天后到期" not in message.body
 
 
-def test_committee_staff_get_one_summary_of_everything_overdue(world, addresses):
+def test_committee_staff_get_one_summary_of_everything_overdue(world, addresses, staff):
     RectificationFactory(unit=world.other_college, deadline=dt.date(2021, 12, 1), problem="未听取汇报")
     task_due(world, dt.date(2022, 1, 5), title="尚未到期")
     review = ReviewFactory(institution=world.institution, name="2022年片区评议")
@@ -287,7 +298,9 @@ def test_committee_staff_get_one_summary_of_everything_overdue(world, addresses)
     for text in ("举办关工委骨干人员培训班", "二级关工委对标找差", "未听取汇报", "2022年片区评议", "化工学院"):
         assert text in body
     assert "尚未到期" not in body
-    assert "中国矿业大学 · committee staff: summary of 4 overdue → wang@cumt.example.edu.cn" in output
+    assert f"中国矿业大学 · committee staff: summary of 4 overdue → {staff.first_name} <wang@cumt.example.edu.cn>" \
+        in output
+    assert body.startswith(zh("%(name)s:", name=staff.first_name))
     assert not [m for m in mail.outbox if "苏州大学" in m.subject]  # no staff address there: listed instead
     assert "No address: 苏州大学 · committee staff" in output
 
@@ -335,12 +348,14 @@ def sent_to() -> list[tuple[str, ...]]:
 def test_a_second_run_on_the_same_day_sends_nothing_again(world, addresses):
     run("--date", "2022-01-02")
     first = sent_to()
-    assert len(first) == 2  # the college's mail and 中国矿业大学's staff summary
+    # The college's digest to its address and to its secretary, and 中国矿业大学's staff summary.
+    assert first == [("jidian@cumt.example.edu.cn",), ("li@cumt.example.edu.cn",), ("wang@cumt.example.edu.cn",)]
     output = run("--date", "2022-01-02")
     assert sent_to() == first
-    assert "Already sent on 2022-01-02: 中国矿业大学 · 机电工程学院" in output
+    assert "Already sent on 2022-01-02: 中国矿业大学 · 机电工程学院 → the unit's address" in output
+    assert "<li@cumt.example.edu.cn>" in output.split("Already sent on 2022-01-02: 中国矿业大学 · 机电工程学院 → ")[2]
     assert "Already sent on 2022-01-02: 中国矿业大学 · committee staff" in output
-    assert "Sent 0 mail(s) for 2022-01-02" in output and "2 already sent that day" in output
+    assert "Sent 0 mail(s) for 2022-01-02" in output and "3 already sent that day" in output
     claims = ReminderClaim.objects.order_by("kind")
     assert [(c.kind, c.unit, c.day) for c in claims] == [
         (ReminderClaim.Kind.SUMMARY, None, dt.date(2022, 1, 2)),
@@ -365,11 +380,13 @@ def test_a_run_started_while_another_is_sending_sends_only_what_that_one_has_not
 
     with mock.patch.object(EmailBackend, "send_messages", start_another_run_during_the_first_mail):
         first = run("--date", "2022-01-02")
-    # The college, the member unit and the staff: each mailed once, one by each run or the other.
-    assert sorted(sent_to()) == [("jidian@cumt.example.edu.cn", "li@cumt.example.edu.cn"),
+    # The college (its address, its secretary), the member unit, the staff: each mailed once, by one run or the other.
+    assert sorted(sent_to()) == [("jidian@cumt.example.edu.cn",), ("li@cumt.example.edu.cn",),
                                  ("wang@cumt.example.edu.cn",), ("zhang@cumt.example.edu.cn",)]
     assert "Already sent on 2022-01-02: 中国矿业大学 · 机电工程学院" in second[0]  # the first run's claim
-    assert "Sent 2 mail(s)" in second[0] and "Sent 1 mail(s)" in first and "2 already sent that day" in first
+    # The second: the member unit's and the staff's, the college's two left to the first run, which sends them.
+    assert "Sent 2 mail(s)" in second[0] and "2 already sent that day" in second[0]
+    assert "Sent 2 mail(s)" in first and "2 already sent that day" in first
 
 
 def test_a_claim_is_refused_when_another_run_holds_it(world):

@@ -381,9 +381,11 @@ def check_review_file_of_the_demo_holds_plan_quotas_scores_rectifications_and_ev
     assert len(quota_table) == Quota.objects.filter(institution=demo).count()
 
     # 3. Scores: every college of the college round, every item of the school round.
-    college_round, school_round = tables_headed(tables, "单位", "状态", "自评总分", "考评总分", "满分")
+    # (issue 15) the rounds by deadline: 2021, 2022, then this year's college round, which no college has filed yet
+    college_round, school_round, current_round = tables_headed(tables, "单位", "状态", "自评总分", "考评总分", "满分")
     colleges = OrgUnit.objects.filter(institution=demo, kind=OrgUnit.Kind.COLLEGE)
     assert len(college_round) == colleges.count()
+    assert [row[1] for row in current_round] == ["未开始"] * colleges.count()
     statuses = [row[1] for row in college_round]
     assert statuses.count("未开始") == colleges.count() - Assessment.objects.filter(
         round__name="2021年二级关工委对标找差").count()

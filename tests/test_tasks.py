@@ -97,30 +97,32 @@ def test_a_broker_that_cannot_be_reached_is_logged_and_does_not_fail_the_caller(
 def test_the_reminder_task_sends_the_same_mails_as_the_command(world, addresses, eager_queue):
     call_command("send_reminders", "--date", DAY, stdout=StringIO())
     by_command = mails()
-    assert len(by_command) == 2  # the college's mail, 中国矿业大学's staff summary
+    assert len(by_command) == 3  # the college's digest to its address and its secretary, 中国矿业大学's staff summary
     ReminderClaim.objects.all().delete()
     Delivery.objects.all().delete()
     mail.outbox.clear()
     counts = send_reminders.delay(day=DAY, days=7).get()
     assert mails() == by_command
-    assert counts == {"sent": 2, "already": 0, "failed": 0, "without_address": 3}
+    assert counts == {"sent": 3, "already": 0, "failed": 0, "without_address": 3, "posts": 0}
 
 
-def test_the_reminder_task_run_twice_sends_each_mail_once(world, addresses, eager_queue):
+def test_the_reminder_task_run_twice_sends_each_mail_once(world, addresses, eager_queue, secretary, staff):
     send_reminders.delay(day=DAY).get()
     first = mails()
-    assert send_reminders.delay(day=DAY).get()["already"] == 2  # e.g. run again after a timeout
-    assert mails() == first and len(first) == 2
+    assert send_reminders.delay(day=DAY).get()["already"] == 3  # e.g. run again after a timeout
+    assert mails() == first and len(first) == 3
     keys = sorted(Delivery.objects.values_list("key", "status", "attempts"))
-    college, institution = world.college.pk, world.institution.pk
-    assert keys == [(f"reminder:summary:{institution}:{DAY}", "sent", 1), (f"reminder:unit:{college}:{DAY}", "sent", 1)]
+    # issue 15: a digest per person and day (the secretary's, the staff member's), and the college's own address.
+    assert keys == sorted([(f"reminder:person:{secretary.pk}:{DAY}", "sent", 1),
+                           (f"reminder:person:{staff.pk}:{DAY}", "sent", 1),
+                           (f"reminder:unit:{world.college.pk}:{DAY}", "sent", 1)])
 
 
 def test_the_command_run_after_the_task_sends_nothing_again(world, addresses, eager_queue):
     send_reminders.delay(day=DAY).get()
     output = StringIO()
     call_command("send_reminders", "--date", DAY, stdout=output)
-    assert len(mail.outbox) == 2 and "Sent 0 mail(s)" in output.getvalue()
+    assert len(mail.outbox) == 3 and "Sent 0 mail(s)" in output.getvalue()
 
 
 def test_a_mail_that_failed_is_sent_by_the_tasks_retry_and_nothing_twice(world, addresses, eager_retries):
@@ -137,7 +139,9 @@ def test_a_mail_that_failed_is_sent_by_the_tasks_retry_and_nothing_twice(world, 
 
     with mock.patch.object(EmailBackend, "send_messages", refuse_the_college_once):
         result = send_reminders.delay(day=DAY)  # eager: the retry runs at once
-    assert result.successful() and result.get() == {"sent": 1, "already": 1, "failed": 0, "without_address": 3}
+    # The retry: the college's address (refused once), sent now; the secretary's and the staff's went the first time.
+    assert result.successful() and result.get() == {"sent": 1, "already": 2, "failed": 0, "without_address": 3,
+                                                    "posts": 0}
     assert refused and len(mail_to("jidian@cumt.example.edu.cn")) == 1 and len(mail_to("wang@cumt.example.edu.cn")) == 1
     college = Delivery.objects.get(key=f"reminder:unit:{world.college.pk}:{DAY}")
     assert college.status == "sent" and college.attempts == 2 and ReminderClaim.objects.count() == 2
@@ -147,7 +151,7 @@ def test_send_reminders_queue_queues_the_task(world, addresses, eager_queue):
     output = StringIO()
     call_command("send_reminders", "--date", DAY, "--days", "3", "--queue", stdout=output)
     assert "Queued the reminder mails for 2022-01-02 (looking 3 days ahead)." in output.getvalue()
-    assert len(mail.outbox) == 2  # eager, as without a broker: the task ran at once
+    assert len(mail.outbox) == 3  # eager, as without a broker: the task ran at once
     with pytest.raises(CommandError):
         call_command("send_reminders", "--queue", "--dry-run", stdout=StringIO())
 

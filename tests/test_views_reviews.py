@@ -323,9 +323,12 @@ def test_reviewer_downloads_evidence_of_the_review_round(world, reviewer):
 # --- A reviewer's reach ------------------------------------------------------------------------------
 
 
-def test_reviewer_is_sent_from_home_to_the_reviews(world, reviewer):
+def test_reviewers_home_is_his_to_do_list_of_review_files(world, reviewer):
+    # (issue 15) no longer sent to the review list: his 我的待办 lists the review file, linked (tests/test_todo.py)
+    review = ReviewFactory(institution=world.institution)
     response = client_for(reviewer).get(reverse("tracker:home"))
-    assert response.status_code == 302 and response["Location"] == reverse("tracker:review-list")
+    assert response.status_code == 200
+    assert f'href="{reverse("tracker:review-detail", args=[review.pk])}"' in response.content.decode()
 
 
 def test_reviewer_is_refused_every_other_page(world, reviewer, staff):

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from tracker.api.models import ApiToken
 from tracker.assessments.models.assessments import Assessment, AssessmentEntry, AssessmentRound, Rectification, Review
 from tracker.assessments.models.standards import Standard
-from tracker.notifications.models import Notification  # issue 15: the bell's number
+from tracker.notifications.models import Notification, Webhook  # issue 15: the bell's number; robots
 from tracker.org.models import EvidenceFile, Institution, OrgUnit, Profile
 from tracker.plans.models import Plan, Task
 from tracker.quotas.models import Quota
@@ -624,6 +624,24 @@ def accounts_visible_to(user: User) -> QuerySet:
 def get_account_for_user(user: User, pk: int):
     related = ("profile__institution", "profile__unit")
     return get_object_or_404(accounts_visible_to(user).select_related(*related), pk=pk)
+
+
+# (issue 15) Group robots (企业微信 / 钉钉) and the delivery log: set up like the units, by committee staff of the
+# institution and the administrator; another institution's robot is a 404.
+
+
+def can_manage_webhooks(user: User, institution_id: int) -> bool:
+    """Adds, changes, removes and tests the institution's group robots, and reads its delivery log."""
+    return can_set_up(user) and can_keep_unit_records_of_institution(user, institution_id)
+
+
+def webhooks_visible_to(user: User) -> QuerySet[Webhook]:
+    """The group robots of the institutions the user sets up."""
+    return Webhook.objects.filter(institution__in=setup_institutions(user))
+
+
+def get_webhook_for_user(user: User, pk: int) -> Webhook:
+    return get_object_or_404(webhooks_visible_to(user).select_related("institution", "unit"), pk=pk)
 
 
 # --- API tokens (tracker/api) ------------------------------------------------------------------

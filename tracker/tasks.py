@@ -3,10 +3,11 @@
 Each task is a thin wrapper around a service, named explicitly so that the beat schedule (settings:
 CELERY_BEAT_SCHEDULE), `manage.py send_reminders --queue`, the packages (tracker/org/queue.py queues by name) and the
 multi-server harness can name it. Every task may run twice (acks_late: a worker lost half-way leaves its task for
-the next) without doing its work twice: the reminder mail is claimed per unit and day, a delivery is claimed
-before it is sent, an export job before it is built.
+the next) without doing its work twice: the daily digest is claimed per unit and day (its mails keyed per person
+and day, issue 15), a delivery is claimed before it is sent, an export job before it is built.
 
-    tracker.send_reminders  day: "YYYY-MM-DD" or None (today), days: int     the daily reminder mails and summaries
+    tracker.send_reminders  day: "YYYY-MM-DD" or None (today), days: int     the daily digest: a mail per person,
+                                                                             a post per group robot (issue 15)
     tracker.deliver         delivery_id: int                                 one outbound mail or webhook, retried
     tracker.backup          folder: str or None, keep_days: int or None       the nightly backup, old ones pruned
     tracker.build_export    job_id: int                                      one export job's .zip
@@ -40,12 +41,13 @@ class RemindersNotAllSent(Exception):
 
 @shared_task(name="tracker.send_reminders", bind=True, max_retries=3)
 def send_reminders(self, day: str | None = None, days: int = reminders.MAIL_DAYS) -> dict[str, int]:
-    """The day's reminder mails (`manage.py send_reminders` sends the same). A mail that failed is sent by a retry
+    """The day's digests (`manage.py send_reminders` sends the same). A mail that failed is sent by a retry
     of the same day's run (5, 10, 20 minutes later); what went out is never sent again."""
     today = dt.date.fromisoformat(day) if day else timezone.localdate()
     run = mailing.reminders_send(day=today, days=days)
     counts = {"sent": run.sent, "already": run.already, "failed": run.failed,
-              "without_address": len(run.units_without_address) + len(run.summaries_without_address)}
+              "without_address": len(run.units_without_address) + len(run.summaries_without_address),
+              "posts": run.posted}  # issue 15: robot posts queued (each sent by its own tracker.deliver task)
     logger.info("Reminder mails for %s: %s", today, counts)
     if run.failed:
         error = RemindersNotAllSent(f"{run.failed} reminder mail(s) for {today} could not be sent")

@@ -49,9 +49,9 @@ def test_staff_reports_task_15_done_with_evidence_and_the_dashboard_moves(page, 
     assert listed == 1 and "plan-timeline__task--overdue" in mark
     journey.shot("dashboard-before")
 
-    # 2. Home → the plan (laid out as the 推进表) → task 15.
-    nav(page, "Home")
-    page.get_by_role("link", name="中国矿业大学 · 中国矿业大学关工委优质化建设工作推进表").click()
+    # 2. The plans (the home page is 我的待办 since issue 15) → the plan (laid out as the 推进表) → task 15.
+    nav(page, "Plans")
+    page.get_by_role("link", name=task.stage.phase.plan.title, exact=True).click()
     page.wait_for_selector("table.plan-table")
     assert page.locator("table.plan-table tbody tr").count() == 23
     journey.shot("plan")

@@ -3,7 +3,10 @@
 The college round has one assessment in each state a user meets: accepted (with its gaps on the rectification
 list), returned with a reviewer's comment (the demo secretary's own college, so she finds work waiting),
 submitted, draft, and colleges that have not started. The school's own round is accepted and goes with the
-2022 zone review (片区评议), whose opinions a demo reviewer wrote. Idempotent: a second run changes nothing.
+2022 zone review (片区评议), whose opinions a demo reviewer wrote. A new college round of this year, opened the day
+the demo is seeded and due `CURRENT_ROUND_DAYS` later, is the one every college has still to file (issue 15: the
+demo secretary's 我的待办 shows it with its days left, beside her returned assessment). Idempotent: a second run
+changes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from tracker.assessments.models.assessments import Assessment, AssessmentRound, Rectification, Review
 from tracker.assessments.models.standards import Standard
@@ -26,6 +30,8 @@ SCHOOL_STANDARD = "校关工委工作基本要求（演示）"
 COLLEGE_ROUND = "2021年二级关工委对标找差"
 SCHOOL_ROUND = "2022年学校对标自评"
 REVIEW = "2022年第五片区优质化建设评议"
+CURRENT_ROUND = "{year}年二级关工委对标找差"  # the year the demo is seeded
+CURRENT_ROUND_DAYS = 28
 
 # college → the state its assessment is left in; colleges not named have not started.
 COLLEGE_STATES = {
@@ -182,3 +188,12 @@ def seed_assessments_demo() -> None:
                                    done_on=day, note=note)
         for text in OPINIONS:
             svc.review_opinion_add(actor=reviewer, review=review, text=text)
+
+    # This year's round, due in four weeks: no college has filed yet (any college round but the 2021 one: once
+    # seeded, a later run, in another year too, leaves it as it is).
+    if not AssessmentRound.objects.filter(institution=institution, standard=college_standard).exclude(
+            name=COLLEGE_ROUND).exists():
+        today = timezone.localdate()
+        svc.round_create(actor=staff, institution=institution, standard=college_standard,
+                         name=CURRENT_ROUND.format(year=today.year),
+                         due_on=today + dt.timedelta(days=CURRENT_ROUND_DAYS))

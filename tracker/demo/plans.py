@@ -34,17 +34,65 @@ class DemoAccount:
     role: str
     institution: str | None
     unit: str | None = None
+    mailbox: str = ""  # issue 15: the account's e-mail, `<mailbox>@<institution code>.example.edu.cn`
 
 
 ACCOUNTS = [
-    DemoAccount("admin", "系统管理员", Profile.Role.ADMIN, None),
-    DemoAccount("staff", "王建国", Profile.Role.STAFF, "cumt"),
-    DemoAccount("secretary", "李秀英", Profile.Role.SECRETARY, "cumt", "机电工程学院"),
-    DemoAccount("liaison", "张卫东", Profile.Role.LIAISON, "cumt", "离退休工作处"),
-    DemoAccount("leader", "陈志强", Profile.Role.LEADER, "cumt"),
-    DemoAccount("suda_staff", "周文华", Profile.Role.STAFF, "suda"),
-    DemoAccount("reviewer", "刘振华", Profile.Role.REVIEWER, "cumt"),
+    DemoAccount("admin", "系统管理员", Profile.Role.ADMIN, None, mailbox="admin"),
+    DemoAccount("staff", "王建国", Profile.Role.STAFF, "cumt", mailbox="wangjianguo"),
+    DemoAccount("secretary", "李秀英", Profile.Role.SECRETARY, "cumt", "机电工程学院", mailbox="lixiuying"),
+    DemoAccount("liaison", "张卫东", Profile.Role.LIAISON, "cumt", "离退休工作处", mailbox="zhangweidong"),
+    DemoAccount("leader", "陈志强", Profile.Role.LEADER, "cumt", mailbox="chenzhiqiang"),
+    DemoAccount("suda_staff", "周文华", Profile.Role.STAFF, "suda", mailbox="zhouwenhua"),
+    DemoAccount("reviewer", "刘振华", Profile.Role.REVIEWER, "cumt", mailbox="liuzhenhua"),
 ]
+
+# (issue 15) Every demo unit and account has an e-mail address, so that 催报 (a round's reminders) and the daily
+# digest (`manage.py send_reminders`) send in the demo. Only example domains: `<mailbox>@<code>.example.edu.cn`, the
+# institution's code for its subdomain (the administrator, of no institution, on the portal's: gwgw). Mailboxes
+# are named as campus mailboxes are, by the unit's short name in pinyin initials (机电学院: jdxy).
+DEMO_MAIL_DOMAIN = "example.edu.cn"
+UNIT_MAILBOXES = {
+    # 中国矿业大学's colleges
+    "矿业工程学院": "kyxy", "安全工程学院": "aqxy", "力学与土木工程学院": "lmxy", "机电工程学院": "jdxy",
+    "信息与控制工程学院": "xkxy", "资源与地球科学学院": "zyxy", "化工学院": "hgxy", "经济管理学院": "jgxy",
+    "马克思主义学院": "mkxy",
+    # 苏州大学's colleges
+    "文学院": "wxy", "社会学院": "shxy", "数学科学学院": "sxxy", "物理科学与技术学院": "wlxy",
+    "材料与化学化工学部": "clhxb", "医学部": "yxb", "东吴商学院": "dwsxy",
+    # both: 计算机科学与技术学院, and the member units
+    "计算机科学与技术学院": "jsjxy", "组织部": "zzb", "宣传部": "xcb", "学生工作处": "xgc", "离退休工作处": "ltc",
+    "团委": "tw", "工会": "gh", "妇委会": "fwh", "教务处": "jwc",
+}
+KIND_MAILBOXES = {OrgUnit.Kind.PARTY_COMMITTEE: "dangwei", OrgUnit.Kind.SCHOOL_COMMITTEE: "ggw"}
+
+
+def demo_address(mailbox: str, code: str | None) -> str:
+    return f"{mailbox}@{code or 'gwgw'}.{DEMO_MAIL_DOMAIN}"
+
+
+def ensure_unit_addresses(institution: Institution | None = None) -> None:
+    """Give every unit of the institution, or of every institution (colleges, member units, committees), that has
+    no e-mail an address: its mailbox by name, by kind for the committees, else `unit<id>` (a unit the demo made
+    under a name not listed)."""
+    units = (OrgUnit.objects.filter(institution__isnull=False, email="").exclude(kind__in=OrgUnit.OUTSIDE_KINDS)
+             .select_related("institution"))
+    if institution is not None:
+        units = units.filter(institution=institution)
+    for unit in units:
+        mailbox = UNIT_MAILBOXES.get(unit.name) or KIND_MAILBOXES.get(unit.kind) or f"unit{unit.pk}"
+        unit.email = demo_address(mailbox, unit.institution.code)
+        unit.save(update_fields=["email"])
+
+
+def ensure_account_addresses() -> None:
+    """Give each demo account that has no e-mail its address (an address someone typed in the demo stays). Called
+    by `seed_demo` once the records are committed (tracker/demo/seed.py says why)."""
+    User = get_user_model()
+    for account in ACCOUNTS:
+        User.objects.filter(username=account.username, email="").update(
+            email=demo_address(account.mailbox, account.institution))
+
 
 # Minimal valid one-page PDF, so the demo's evidence opens in any reader.
 DEMO_PDF = (
@@ -54,7 +102,8 @@ DEMO_PDF = (
 
 
 def ensure_units(institution: Institution) -> None:
-    """Colleges and member units under the institution's school committee, made once."""
+    """Colleges and member units under the institution's school committee, made once; every unit of the
+    institution with an address."""
     committee = institution.units.filter(kind=OrgUnit.Kind.SCHOOL_COMMITTEE).first()
     for order, name in enumerate(COLLEGES[institution.code], start=1):
         OrgUnit.objects.get_or_create(
@@ -66,6 +115,7 @@ def ensure_units(institution: Institution) -> None:
             institution=institution, name=name,
             defaults={"kind": OrgUnit.Kind.MEMBER_UNIT, "order": order, "parent": committee},
         )
+    ensure_unit_addresses(institution)
 
 
 def ensure_accounts() -> list[DemoAccount]:

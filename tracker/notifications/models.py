@@ -65,6 +65,15 @@ class Notification(models.Model):
         return self.title
 
 
+# issue 15, the daily digest (`manage.py send_reminders`, tracker/reporting/mailing.py): not a notification (the
+# portal's list never shows it) but a kind of mail a person may switch off like one, stored in
+# `MailChoice.not_mailed` beside the notification kinds. A plain constant, not a `Notification.Kind` choice, so that
+# no migration is needed. The e-mail choices page lists `MAIL_KINDS`: every notification kind, then the digest.
+DIGEST = "digest"
+DIGEST_LABEL = _("Daily digest of what is due and overdue")
+MAIL_KINDS = [*Notification.Kind.choices, (DIGEST, DIGEST_LABEL)]
+MAIL_KIND_VALUES = [value for value, _label in MAIL_KINDS]
+
 class Webhook(models.Model):
     class Kind(models.TextChoices):
         WECOM = "wecom", _("WeCom group robot (企业微信)")

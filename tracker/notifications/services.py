@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tracker.notifications import webhooks
-from tracker.notifications.models import MailChoice, Notification, Webhook
+from tracker.notifications.models import MAIL_KIND_VALUES, MailChoice, Notification, Webhook
 from tracker.org.models import Profile
 from tracker.org.queue import queue_after_commit
 from tracker.outbox import robots
@@ -221,7 +221,7 @@ def mail_choice_save(*, actor: AbstractBaseUser, mailed: Iterable[str]) -> MailC
     """The kinds the person wants by e-mail (the rest are switched off); recorded with its history."""
     wanted = set(mailed)
     choice, _created = MailChoice.objects.select_for_update().get_or_create(user=actor)
-    choice.not_mailed = sorted(kind for kind in Kind.values if kind not in wanted)
+    choice.not_mailed = sorted(kind for kind in MAIL_KIND_VALUES if kind not in wanted)
     choice._history_user = actor
     choice.save()
     return choice
@@ -229,4 +229,4 @@ def mail_choice_save(*, actor: AbstractBaseUser, mailed: Iterable[str]) -> MailC
 
 def mailed_kinds(user: AbstractBaseUser) -> set[str]:
     off = MailChoice.objects.filter(user=user).values_list("not_mailed", flat=True).first() or []
-    return set(Kind.values) - set(off)
+    return set(MAIL_KIND_VALUES) - set(off)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tracker.notifications import services
-from tracker.notifications.models import Notification
+from tracker.notifications.models import MAIL_KIND_VALUES, MAIL_KINDS, Notification
 
 PAGE_SIZE = 30
 
@@ -30,7 +30,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         "unread_only": unread_only,
         "unread": services.unread_count(request.user),
         "kinds": [(value, label, value in mailed)
-                  for value, label in Notification.Kind.choices],
+                  for value, label in MAIL_KINDS],
         "has_email": bool(request.user.email),
     }
     return render(request, "tracker/notifications/notification_list.html", context)
@@ -56,7 +56,7 @@ def notification_mark_read(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def notification_mail_choice(request: HttpRequest) -> HttpResponse:
-    chosen = [kind for kind in request.POST.getlist("mail") if kind in Notification.Kind.values]
+    chosen = [kind for kind in request.POST.getlist("mail") if kind in MAIL_KIND_VALUES]
     services.mail_choice_save(actor=request.user, mailed=chosen)
     messages.success(request, _("Your e-mail choices are saved. The list here always shows every notification."))
     return redirect("tracker:notification-list")

@@ -11,7 +11,10 @@ A robot is an address its group's owner copies from the group's settings; the po
   at each attempt (`signed_url`, called by tracker/outbox/services.py), never when the message is written.
 
 Only an https address on the robot's own host is taken (`check_url`, at entry and again before each POST), so a
-pasted address can never make the portal call into the campus network. Tests name a local server in
+pasted address can never make the portal call into the campus network: the host is compared whole (no port, no
+user name), and an address holding what parsers read differently (spaces, line breaks, backslashes, non-ASCII) is
+refused rather than interpreted. An HTTP client's error names the address it failed on: `redact` keeps the robot's
+key out of the delivery log. Tests name a local server in
 `NOTIFY_WEBHOOK_HOSTS` and allow plain http with `NOTIFY_WEBHOOK_HTTP` (settings only, no environment variable).
 """
 
@@ -40,19 +43,41 @@ def allowed_hosts(kind: str) -> tuple[str, ...]:
     return tuple(HOSTS.get(kind, ())) + tuple(extra.get(kind, ()))
 
 
+def _not_plain(url: str) -> bool:
+    """Characters no robot's address has and that parsers read differently (urlsplit drops tabs and line breaks
+    that an HTTP client may not; a backslash is a slash to browsers): refused rather than interpreted."""
+    return any(char.isspace() or ord(char) < 0x20 or ord(char) == 0x7F or char == "\\" or not char.isascii()
+               for char in url)
+
+
 def check_url(kind: str, url: str) -> None:
-    """Refuse an address that is not https on the robot's own host (ValidationError, in Chinese)."""
-    parts = urlsplit(url.strip())
+    """Refuse an address that is not https on the robot's own host (ValidationError, in Chinese): the host compared
+    whole (no port, no user name, nothing after a look-alike prefix), the address as it will be posted to."""
     http_allowed = getattr(settings, "NOTIFY_WEBHOOK_HTTP", False)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or _not_plain(url):
+        raise ValidationError(_("This is not a web address. Copy the robot's address from the group's robot "
+                                "settings, as it is."), code="invalid")
     if parts.scheme != "https" and not (http_allowed and parts.scheme == "http"):
         raise ValidationError(_("A robot's address begins with https://."), code="scheme")
-    host = parts.netloc.rsplit("@", 1)[-1].lower()
-    if parts.username or parts.password or host not in allowed_hosts(kind):
+    host = parts.netloc.lower()
+    if "@" in host or host not in allowed_hosts(kind):
         names = "、".join(HOSTS.get(kind, ()))
         raise ValidationError(
             _("This is not the address of a %(robot)s: it must be on %(hosts)s. Copy it from the group's robot "
               "settings.") % {"robot": LABELS.get(kind, kind), "hosts": names},
             code="host")
+
+
+def redact(text: str, url: str) -> str:
+    """`text` (an HTTP client's error message) without the robot's key: the address's query (企业微信's `key`, 钉钉's
+    `access_token`, the signature) replaced by "…", so the delivery log never shows it."""
+    query = urlsplit(url).query if url else ""
+    return text.replace(query, "…") if query else text
 
 
 def signed_url(kind: str, url: str, secret: str, now_ms: int | None = None) -> str:

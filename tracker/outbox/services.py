@@ -145,10 +145,15 @@ def _post_webhook(delivery: Delivery) -> None:
     url = delivery.url
     if delivery.webhook_id is not None:  # issue 15: a group robot's address, checked again and signed now
         hook = delivery.webhook
+        if not hook.active:  # switched off after the message was written (its unsent ones are closed then)
+            raise DeliveryFailed("The group robot is switched off.")
         robots.check_url(hook.kind, hook.url)
         url = robots.signed_url(hook.kind, hook.url, hook.secret)
-    response = requests.post(url, data=content, timeout=settings.OUTBOX_WEBHOOK_TIMEOUT,
-                             allow_redirects=False, headers={"Content-Type": "application/json; charset=utf-8"})
+    try:
+        response = requests.post(url, data=content, timeout=settings.OUTBOX_WEBHOOK_TIMEOUT, allow_redirects=False,
+                                 headers={"Content-Type": "application/json; charset=utf-8"})
+    except requests.RequestException as error:  # its message names the address: never the robot's key (issue 15)
+        raise DeliveryFailed(robots.redact(f"{type(error).__name__}: {error}", url)) from None
     if not 200 <= response.status_code < 300:
         raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:200]}")
     try:

@@ -1,7 +1,8 @@
 """What falls due and what is overdue: tasks, rectifications and review steps, for a unit or a signed-in user.
 
 Read by the "my reminders" page (views/reminders.py) and by `manage.py send_reminders`. Nothing here writes but
-the daily mail's claims (`reminder_claim`), which let each day's mail to a unit go out once.
+the daily digest's claims (`reminder_claim`), which let each day's digest of a unit (to its people, its
+address and its group robot) and of an institution's committee staff go out once.
 
 - A unit answers for a task when the task names it, or names every unit of its kind (`TaskQuerySet.for_unit`,
   the same rule as `access._answers_for`); it owns the rectifications whose owner unit it is.
@@ -10,7 +11,8 @@ the daily mail's claims (`reminder_claim`), which let each day's mail to a unit 
 - "Due" means not done and due on or before `today + days`; "overdue" means due before `today`.
 
 Every read is a fixed number of queries, whatever the number of rows: tasks (1) and their parties (1),
-rectifications (1), review steps (1); the command's bulk read adds units (1) and addresses (1).
+rectifications (1), review steps (1); the command's bulk read adds units (1) and people (1: their accounts and
+e-mail choices, joined).
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from tracker import access
 from tracker.assessments.models.assessments import Rectification, ReviewStep
+from tracker.notifications.models import DIGEST
 from tracker.org.models import Institution, OrgUnit, Profile
 from tracker.plans.models import PARTY_KIND_LABELS, Task, TaskParty
 from tracker.reporting.models import ReminderClaim
@@ -301,54 +305,116 @@ def for_user(user: User, *, today: dt.date, days: int = PAGE_DAYS) -> Reminders:
     return Reminders(today, days, NOTHING)
 
 
-# --- Every unit at once (the daily mail) -------------------------------------------------------------
+# --- Every unit at once (the daily digest) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a digest is for: an active account with an e-mail address."""
+
+    user_id: int
+    name: str
+    email: str
+    digest: bool = True  # False: they switched the daily digest off (DIGEST in their MailChoice.not_mailed)
+
+
+def _one_per_address(people: Iterable[Person]) -> list[Person]:
+    seen: set[str] = set()
+    result = []
+    for person in people:
+        if person.email.lower() not in seen:
+            seen.add(person.email.lower())
+            result.append(person)
+    return result
 
 
 @dataclass
 class Mailing:
-    """One unit's reminders and where they go."""
+    """One unit's reminders and whom its digest goes to: each of its people, and the unit's own address."""
 
     reminders: Reminders
-    recipients: list[str]
+    people: list[Person] = field(default_factory=list)  # its active secretaries and liaisons with an address
+    contact: str = ""  # the unit's contact address (OrgUnit.email), when it is none of its people's
 
     @property
     def unit(self) -> OrgUnit:
         return self.reminders.unit
 
+    @property
+    def readers(self) -> list[Person]:
+        """The people who take the digest, one per address."""
+        return _one_per_address(person for person in self.people if person.digest)
+
+    @property
+    def switched_off(self) -> list[Person]:
+        return [person for person in self.people if not person.digest]
+
+    @property
+    def recipients(self) -> list[str]:
+        """Every address the day's digest goes to: the unit's own, then its people's."""
+        return ([self.contact] if self.contact else []) + [person.email for person in self.readers]
+
 
 @dataclass
 class Summary:
-    """An institution's overdue items for its committee staff."""
+    """An institution's overdue items for its committee staff, each of whom gets it as a digest of their own."""
 
     institution: Institution
     reminders: Reminders
-    recipients: list[str]
+    people: list[Person] = field(default_factory=list)  # its active committee staff with an address
+
+    @property
+    def readers(self) -> list[Person]:
+        return _one_per_address(person for person in self.people if person.digest)
+
+    @property
+    def switched_off(self) -> list[Person]:
+        return [person for person in self.people if not person.digest]
+
+    @property
+    def recipients(self) -> list[str]:
+        return [person.email for person in self.readers]
 
 
-def unit_addresses(units: Sequence[OrgUnit]) -> dict[int, list[str]]:
-    """Each unit's contact address, then the address of every active user bound to it: one query."""
-    addresses: dict[int, list[str]] = defaultdict(list)
-    for unit in units:
-        if unit.email:
-            addresses[unit.pk].append(unit.email)
-    profiles = (Profile.objects.filter(unit__in=units, user__is_active=True).exclude(user__email="")
-                .select_related("user").order_by("unit_id", "user__username"))
-    for profile in profiles:
-        if profile.user.email not in addresses[profile.unit_id]:
-            addresses[profile.unit_id].append(profile.user.email)
-    return addresses
+def _person(profile: Profile) -> Person:
+    user = profile.user
+    try:
+        choice = user.mail_choice  # joined by the read (select_related): no query, None cached when there is none
+    except ObjectDoesNotExist:
+        choice = None
+    off = set(choice.not_mailed or ()) if choice is not None else set()
+    return Person(user.pk, user.get_full_name() or user.get_username(), user.email, DIGEST not in off)
 
 
-def staff_addresses(institution_ids: Iterable[int]) -> dict[int, list[str]]:
-    """The addresses of each institution's active committee staff: one query."""
-    addresses: dict[int, list[str]] = defaultdict(list)
-    profiles = (Profile.objects.filter(institution_id__in=list(institution_ids), role=Role.STAFF,
-                                       user__is_active=True)
-                .exclude(user__email="").select_related("user").order_by("user__username"))
-    for profile in profiles:
-        if profile.user.email not in addresses[profile.institution_id]:
-            addresses[profile.institution_id].append(profile.user.email)
-    return addresses
+def _people(profiles: QuerySet[Profile]) -> QuerySet[Profile]:
+    """Active accounts with an address, with their user and e-mail choice: one query."""
+    return (profiles.filter(user__is_active=True).exclude(user__email="")
+            .select_related("user", "user__mail_choice").order_by("user__username", "user_id"))
+
+
+def unit_people(units: Sequence[OrgUnit]) -> dict[int, list[Person]]:
+    """Each unit's active secretaries and liaisons with an e-mail address (a person's own unit only): one query."""
+    people: dict[int, list[Person]] = defaultdict(list)
+    for profile in _people(Profile.objects.filter(unit__in=units, role__in=(Role.SECRETARY, Role.LIAISON))):
+        people[profile.unit_id].append(_person(profile))
+    return people
+
+
+def unit_contact(unit: OrgUnit, people: Sequence[Person]) -> str:
+    """The unit's own address, unless it is the address of one of its people: their mail, on their choice."""
+    if not unit.email or unit.email.lower() in {person.email.lower() for person in people}:
+        return ""
+    return unit.email
+
+
+def staff_people(institution_ids: Iterable[int]) -> dict[int, list[Person]]:
+    """Each institution's active committee staff with an e-mail address: one query. Leaders are not sent the
+    summary: they do not chase the items, and read them on 工作总览."""
+    people: dict[int, list[Person]] = defaultdict(list)
+    profiles = Profile.objects.filter(institution_id__in=list(institution_ids), role=Role.STAFF)
+    for profile in _people(profiles):
+        people[profile.institution_id].append(_person(profile))
+    return people
 
 
 def _tasks_by_party(tasks: Sequence[Task]) -> tuple[dict, dict]:
@@ -364,10 +430,10 @@ def _tasks_by_party(tasks: Sequence[Task]) -> tuple[dict, dict]:
 
 
 def mailings(*, today: dt.date, days: int) -> list[Mailing]:
-    """Every unit of every institution with something due by today + days, with its recipients.
+    """Every unit of every institution with something due by today + days, with its people and address.
 
     Zones and the province stand outside the institutions and are not reminded. Five queries in all:
-    tasks, parties, rectifications, units, addresses.
+    tasks, parties, rectifications, units, people (with their e-mail choices).
     """
     tasks = due_tasks(Task.objects.all(), today, days)
     position = {task.pk: index for index, task in enumerate(tasks)}
@@ -386,17 +452,18 @@ def mailings(*, today: dt.date, days: int) -> list[Mailing]:
         unit_tasks = sorted({task.pk: task for task in named}.values(), key=lambda task: position[task.pk])
         reminders = _unit_reminders(unit, unit.institution, unit_tasks, by_owner.get(unit.pk, []), today, days)
         if not reminders.is_empty:
-            result.append(Mailing(reminders, []))
-    addresses = unit_addresses([mailing.unit for mailing in result]) if result else {}
+            result.append(Mailing(reminders))
+    people = unit_people([mailing.unit for mailing in result]) if result else {}
     for mailing in result:
-        mailing.recipients = addresses.get(mailing.unit.pk, [])
+        mailing.people = people.get(mailing.unit.pk, [])
+        mailing.contact = unit_contact(mailing.unit, mailing.people)
     return result
 
 
 def staff_summaries(*, today: dt.date) -> list[Summary]:
     """Each institution's overdue tasks, rectifications and review steps, for its committee staff.
 
-    Five queries: tasks, parties, rectifications, review steps, addresses.
+    Five queries: tasks, parties, rectifications, review steps, staff (with their e-mail choices).
     """
     # A horizon of yesterday: only what was due before today, i.e. overdue.
     everything = for_institutions(Institution.objects.all(), today=today, days=-1)
@@ -410,8 +477,8 @@ def staff_summaries(*, today: dt.date) -> list[Summary]:
         institution = step.obj.review.institution
         institutions[institution.pk] = institution
         by_institution.setdefault(institution.pk, Reminders(today, 0, INSTITUTION)).steps.append(step)
-    addresses = staff_addresses(by_institution) if by_institution else {}
-    return [Summary(institutions[pk], by_institution[pk], addresses.get(pk, []))
+    people = staff_people(by_institution) if by_institution else {}
+    return [Summary(institutions[pk], by_institution[pk], people.get(pk, []))
             for pk in sorted(by_institution, key=lambda pk: institutions[pk].code)]
 
 

@@ -325,7 +325,7 @@ class RosterPreview:
     errors: list[RowError] = field(default_factory=list)
     creates: list[PreviewRow] = field(default_factory=list)
     updates: list[PreviewRow] = field(default_factory=list)
-    unchanged: int = 0
+    unchanged: int | None = 0  # None: not known (a preview shown again from the stored rows)
     ignored_headers: list[str] = field(default_factory=list)
     record: RosterImport | None = None
 
@@ -514,6 +514,7 @@ def roster_import_stage(*, actor: AbstractBaseUser, upload: UploadedFile, instit
             "row": number, "action": action, "id": current.pk if current else None,
             "version": current.version if current else None, "unit": unit.pk,
             "fields": _json_safe(values), "specialities": new_tags,
+            "changed": list(preview.updates[-1].changed) if action == "update" else [],  # shown again (issue 15)
         })
     if preview.errors or not stored:
         return preview
@@ -524,6 +525,18 @@ def roster_import_stage(*, actor: AbstractBaseUser, upload: UploadedFile, instit
     record.full_clean()
     record.save()
     preview.record = record
+    return preview
+
+
+def roster_import_preview(*, roster_import: RosterImport) -> RosterPreview:
+    """The preview of a checked file not yet applied, shown again from its stored rows (issue 15: the uploader's
+    to-do list links here). Files checked before the rows kept their changed columns show none."""
+    names = dict(OrgUnit.objects.filter(pk__in={row["unit"] for row in roster_import.rows}).values_list("pk", "name"))
+    preview = RosterPreview(file_name=roster_import.file_name, record=roster_import, unchanged=None)
+    for row in roster_import.rows:
+        shown = PreviewRow(row["row"], row["fields"].get("staff_number", ""), row["fields"].get("name", ""),
+                           names.get(row["unit"], ""), tuple(row.get("changed", ())))
+        (preview.creates if row["action"] == "create" else preview.updates).append(shown)
     return preview
 
 

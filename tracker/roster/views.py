@@ -41,6 +41,7 @@ from tracker.roster.querysets import (
 )
 from tracker.roster.services import (
     roster_import_apply,
+    roster_import_preview,
     roster_import_stage,
     team_membership_add,
     team_membership_end,
@@ -244,10 +245,15 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     return _import_page(request, form, preview=preview, status=400 if preview.has_errors else 200)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def roster_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    """Apply a checked file: only its uploader, only once, only if it had no errors (no stored import otherwise)."""
+    """Apply a checked file: only its uploader, only once, only if it had no errors (no stored import otherwise).
+    GET (issue 15: from the uploader's to-do list): the file's preview again, with the button that applies it."""
     user = request.user
+    if request.method == "GET":
+        record = get_object_or_404(user.roster_imports.filter(applied_at__isnull=True), pk=pk)
+        form = RosterUploadForm(institutions=_import_institutions(user))
+        return _import_page(request, form, preview=roster_import_preview(roster_import=record))
     record = get_object_or_404(user.roster_imports.all(), pk=pk)
     try:
         result = roster_import_apply(actor=user, roster_import=record)

@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from tracker.notifications.models import Webhook
+from tracker.notifications.services_webhooks import WebhookData
 from tracker.org.forms import ModelChoiceField
 from tracker.org.models import Institution, OrgUnit, Profile
 from tracker.setup import xlsx as setup_xlsx
@@ -137,3 +139,53 @@ class SetupConfirmForm(forms.Form):
     """The checked rows, signed by the server at the check step."""
 
     payload = forms.CharField(widget=forms.HiddenInput())
+
+
+# --- (issue 15) group robots ------------------------------------------------------------------------------------
+
+
+class WebhookForm(forms.Form):
+    """A group robot: the group's name, 企业微信 or 钉钉, the committee's group or a unit's, the address copied from
+    the group's robot settings and, for a 钉钉 robot with 加签, its secret (never shown back: empty keeps it)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label=_("Group name"), max_length=Webhook._meta.get_field("name").max_length,
+                           help_text=_("The group's name as it shows in WeCom or DingTalk, e.g. 机电学院关工委工作群."))
+    kind = forms.ChoiceField(label=_("Robot"), choices=Webhook.Kind.choices, widget=forms.RadioSelect)
+    unit = UnitChoiceField(label=_("Whose group"), queryset=OrgUnit.objects.none(), required=False,
+                           empty_label=_("The school committee (校关工委)"),
+                           help_text=_("The committee's group is told what committee staff are told; a unit's "
+                                       "group what its secretary or liaison is told."))
+    url = forms.CharField(label=_("Robot address"), max_length=Webhook._meta.get_field("url").max_length,
+                          widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "off",
+                                                        "spellcheck": "false"}),
+                          help_text=_("In the group: settings → group robots → the robot → copy its webhook address. "
+                                      "It begins with https://qyapi.weixin.qq.com/ (WeCom) or "
+                                      "https://oapi.dingtalk.com/ (DingTalk)."))
+    secret = forms.CharField(label=_("Signing secret (DingTalk 加签 only)"), required=False, strip=True,
+                             max_length=Webhook._meta.get_field("secret").max_length,
+                             widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+                             help_text=_("Begins with SEC. Leave empty for a WeCom robot, or a DingTalk robot that "
+                                         "uses keywords instead."))
+    remove_secret = forms.BooleanField(label=_("Remove the stored secret"), required=False)
+    active = forms.BooleanField(label=_("In use"), required=False, initial=True,
+                                help_text=_("Switched off, the robot is sent nothing (its messages not sent yet are "
+                                            "dropped)."))
+
+    def __init__(self, *args: Any, units: QuerySet[OrgUnit], webhook: Webhook | None = None, **kwargs: Any):
+        if webhook is not None:
+            kwargs.setdefault("initial", {"version": webhook.version, "name": webhook.name, "kind": webhook.kind,
+                                          "unit": webhook.unit_id, "url": webhook.url, "active": webhook.active})
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        if webhook is not None and webhook.secret:
+            self.fields["secret"].help_text = _("A secret is stored and is not shown. Leave this empty to keep it, "
+                                                "or paste a new one.")
+        else:
+            del self.fields["remove_secret"]
+
+    def to_data(self) -> WebhookData:
+        data = self.cleaned_data
+        return WebhookData(kind=data["kind"], name=data["name"], url=data["url"], unit=data.get("unit"),
+                           active=data.get("active", False), secret=data.get("secret") or None,
+                           remove_secret=data.get("remove_secret", False))

@@ -3,7 +3,7 @@ link is youthwork/urls.py's (`password_set`), beside the other sign-in pages."""
 
 from django.urls import path
 
-from tracker.setup.views import accounts, institutions, units, workbook
+from tracker.setup.views import accounts, institutions, units, webhooks, workbook
 
 urlpatterns = [
     path("setup/", institutions.setup_home, name="setup"),
@@ -23,4 +23,11 @@ urlpatterns = [
     path("setup/template.xlsx", workbook.setup_template, name="setup-template"),
     path("setup/import/", workbook.setup_import, name="setup-import"),
     path("setup/import/confirm/", workbook.setup_import_confirm, name="setup-import-confirm"),
+    # (issue 15) group robots and the delivery log
+    path("setup/robots/", webhooks.webhook_list, name="webhook-list"),
+    path("setup/robots/new/", webhooks.webhook_create, name="webhook-create"),
+    path("setup/robots/<id:pk>/edit/", webhooks.webhook_update, name="webhook-update"),
+    path("setup/robots/<id:pk>/delete/", webhooks.webhook_delete, name="webhook-delete"),
+    path("setup/robots/<id:pk>/test/", webhooks.webhook_test, name="webhook-test"),
+    path("setup/deliveries/", webhooks.delivery_log, name="delivery-log"),
 ]

@@ -1,5 +1,7 @@
-"""The daily reminder mail: each responsible unit gets its tasks and rectifications that are overdue or fall due
-within N days; each institution's committee staff get one summary of everything overdue.
+"""The daily digest (issue 15): each secretary and liaison gets one mail of her unit's tasks and rectifications that
+are overdue or fall due within N days (and so does the unit's own address); each committee staff member one
+summary of everything overdue in the institution; each unit's group robot, and the committee's, one post of the
+same. A person may switch the digest off (“My notifications”).
 
 The task queue's beat runs the same mailing every day at 07:30 (`tracker.send_reminders`, docs/operations.md); this
 command runs it now, from a shell, cron or a systemd timer, or queues it for a worker (`--queue`). Each mail is
@@ -21,7 +23,7 @@ from django.utils import timezone
 from tracker.ops.sweep import sweep
 from tracker.org.queue import queue_now
 from tracker.reporting import mailing, reminders
-from tracker.reporting.mailing import ALREADY, SENT
+from tracker.reporting.mailing import ALREADY, QUEUED, SENT
 
 
 def _date(value: str) -> dt.date:
@@ -33,9 +35,10 @@ def _date(value: str) -> dt.date:
 
 class Command(BaseCommand):
     help = (
-        "E-mail each responsible unit its tasks and rectifications that are overdue or due within --days days, "
-        "and each institution's committee staff a summary of everything overdue. For a daily cron job or "
-        "systemd timer; each mail goes out once a day, however many runs (--force sends again)."
+        "E-mail each secretary and liaison (and each unit's address) the unit's tasks and rectifications that are "
+        "overdue or due within --days days, and each committee staff member a summary of everything overdue; post "
+        "the same to the units' and committees' group robots. For a daily cron job or systemd timer; each mail and "
+        "post goes out once a day, however many runs (--force sends again)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -68,21 +71,28 @@ class Command(BaseCommand):
         run = mailing.reminders_send(day=today, days=days, dry_run=dry_run, force=force)
         prefix = "[dry run] " if dry_run else ""
         for entry in run.outcomes:
-            mail, institution, unit = entry.mail, entry.institution, entry.unit
+            mail, institution, unit, person = entry.mail, entry.institution, entry.unit, entry.person
             if verbosity >= 2 and entry.outcome != ALREADY:
                 self.stdout.write(f"To: {', '.join(mail.recipients)}\nSubject: {mail.subject}\n\n{mail.body}\n")
             who = f"{institution.name} · {unit.name}" if unit else f"{institution.name} · committee staff"
+            to = f"{person.name} <{person.email}>" if person else f"the unit's address <{', '.join(mail.recipients)}>"
             if entry.outcome == SENT and unit is not None:
                 result = entry.reminders
                 self.stdout.write(f"{prefix}{who}: {len(result.overdue)} overdue, {len(result.due_soon)} due within "
-                                  f"{days} days → {', '.join(mail.recipients)}")
+                                  f"{days} days → {to}")
             elif entry.outcome == SENT:
-                self.stdout.write(f"{prefix}{who}: summary of {len(entry.reminders.overdue)} overdue → "
-                                  f"{', '.join(mail.recipients)}")
+                self.stdout.write(f"{prefix}{who}: summary of {len(entry.reminders.overdue)} overdue → {to}")
             elif entry.outcome == ALREADY:
-                self.stdout.write(f"{prefix}Already sent on {today:%Y-%m-%d}: {who}")
+                self.stdout.write(f"{prefix}Already sent on {today:%Y-%m-%d}: {who} → {to}")
             else:
                 self.stderr.write(f"Could not send “{mail.subject}” to {', '.join(mail.recipients)}: {entry.error}")
+        for post in run.posts:
+            hook = post.hook
+            who = f"{hook.institution.name} · {post.unit.name if post.unit else 'committee'}"
+            if post.outcome == QUEUED:
+                self.stdout.write(f"{prefix}{who}: digest posted to the group robot “{hook.name}”")
+            else:
+                self.stdout.write(f"{prefix}Already posted on {today:%Y-%m-%d}: {who} → group robot “{hook.name}”")
         for without in run.units_without_address:
             result = without.reminders
             self.stdout.write(self.style.WARNING(
@@ -93,9 +103,16 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(
                 f"No address: {summary.institution.name} · committee staff ({len(summary.reminders.overdue)} "
                 f"overdue). No active committee staff account has an e-mail."))
+        if verbosity >= 2:
+            for person in run.switched_off:
+                self.stdout.write(f"{prefix}Switched the digest off: {person.name} <{person.email}>")
         verb = "Would send" if dry_run else "Sent"
         already = f"; {run.already} already sent that day (--force sends them again)" if run.already else ""
+        off = f"; {len(run.switched_off)} person(s) switched the digest off" if run.switched_off else ""
         self.stdout.write(f"{prefix}{verb} {run.sent} mail(s) for {today:%Y-%m-%d} (looking {days} days ahead); "
-                          f"{len(run.units_without_address)} unit(s) without an address{already}.")
+                          f"{len(run.units_without_address)} unit(s) without an address{already}{off}.")
+        if run.posts:
+            self.stdout.write(f"{prefix}{'Would post' if dry_run else 'Posted'} {run.posted} digest(s) to group "
+                              f"robots; {len(run.posts) - run.posted} already posted that day.")
         if run.failed:
             raise CommandError(f"{run.failed} mail(s) could not be sent; see the errors above.")
